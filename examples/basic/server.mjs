@@ -1,0 +1,100 @@
+// @ts-check
+// The demo server behind `npm start`: an API protected by express-token-guard on the in-memory store,
+// seeded with fresh demo tokens at each start. Prints curl lines that show each outcome.
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import {
+  MemoryTokenStore,
+  authErrorHandler,
+  hashToken,
+  requireAnyScope,
+  requireScopes,
+  tokenGuard,
+} from 'express-token-guard';
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number from 0 to 65535, not "${process.env.PORT}"`);
+  process.exit(2);
+}
+const host = process.env.HOST ?? '127.0.0.1';
+
+const now = Date.now();
+const hour = 60 * 60 * 1000;
+const newToken = () => randomBytes(32).toString('base64url');
+const tokens = { valid: newToken(), readOnly: newToken(), expired: newToken() };
+
+const store = new MemoryTokenStore([
+  {
+    accessTokenHash: hashToken(tokens.valid),
+    accessTokenExpiresAt: now + hour,
+    createdAt: now,
+    clientId: 1001,
+    subject: 'alice',
+    grantType: 'AUTHORIZATION_CODE',
+    scopes: ['items:read', 'items:write'],
+    properties: [
+      { key: 'tenant', value: 'acme', hidden: false },
+      { key: 'plan', value: 'enterprise', hidden: true },
+    ],
+  },
+  {
+    accessTokenHash: hashToken(tokens.readOnly),
+    accessTokenExpiresAt: now + hour,
+    clientId: 1002,
+    subject: 'bob',
+    grantType: 'AUTHORIZATION_CODE',
+    scopes: ['profile'],
+  },
+  {
+    accessTokenHash: hashToken(tokens.expired),
+    accessTokenExpiresAt: now - 60_000,
+    clientId: 1001,
+    subject: 'alice',
+    scopes: ['items:read'],
+  },
+]);
+
+const items = [{ id: 1, name: 'first item' }];
+const app = express();
+
+app.get('/', (_req, res) => {
+  res.json({ see: '/api/items' });
+});
+
+app.use('/api', tokenGuard({ store, realm: 'example' }));
+
+app.get('/api/items', requireScopes('items:read'), (req, res) => {
+  // `plan` is a hidden property: handlers may use it, but must never send it to the client.
+  res.json({ subject: req.auth?.subject, tenant: req.auth?.properties['tenant'], items });
+});
+
+app.post('/api/items', requireAnyScope('items:write', 'admin'), express.json(), (req, res) => {
+  const item = { id: items.length + 1, name: String(req.body?.name ?? 'unnamed') };
+  items.push(item);
+  res.status(201).json(item);
+});
+
+app.use(authErrorHandler());
+
+const server = app.listen(port, host);
+server.on('error', (error) => {
+  console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
+  process.exit(1);
+});
+server.on('listening', () => {
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/api/items`;
+  const curl = (/** @type {string | undefined} */ token) =>
+    `  curl -i ${token === undefined ? '' : `-H 'Authorization: Bearer ${token}' `}${url}`;
+  console.log(`express-token-guard demo listening on ${url}\n`);
+  console.log(`A valid token (200):\n${curl(tokens.valid)}\n`);
+  console.log(`An expired token (401 invalid_token):\n${curl(tokens.expired)}\n`);
+  console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(tokens.readOnly)}\n`);
+  console.log(`No token (401):\n${curl(undefined)}\n`);
+});
+
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

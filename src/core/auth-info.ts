@@ -1,0 +1,48 @@
+import type { AccessToken, GrantType } from './record.js';
+
+/**
+ * What the guard learned about the request's token; Express handlers read it as `req.auth`.
+ *
+ * `properties` holds **all** of the record's properties, hidden ones included (the resource server
+ * is trusted, as with Authlete's introspection): never echo hidden properties to clients. It is an
+ * object without a prototype, so keys such as `__proto__` or `constructor` are plain keys; when a
+ * key repeats, the last one wins. The record's own `hidden` flags are on `accessToken.properties`.
+ */
+export interface AuthInfo {
+  /** The resource owner; `undefined` for client-credentials tokens. */
+  readonly subject: string | undefined;
+  /** The client the token was issued to. */
+  readonly clientId: number | undefined;
+  /** The token's scopes; `[]` when the record has none. */
+  readonly scopes: readonly string[];
+  /** Every property of the record as key → value; `{}` when there are none. */
+  readonly properties: Readonly<Record<string, string>>;
+  /** The grant the token was issued through. */
+  readonly grantType: GrantType | undefined;
+  /** When the access token expires, ms since the epoch. */
+  readonly expiresAt: number;
+  /** The record itself. It is the store's object: treat it as read-only. */
+  readonly accessToken: Readonly<AccessToken>;
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/** Builds the {@link AuthInfo} of a record that has been verified. */
+export function toAuthInfo(record: AccessToken, expiresAt: number): AuthInfo {
+  let properties = NO_PROPERTIES;
+  if (record.properties !== undefined && record.properties.length > 0) {
+    const map: Record<string, string> = Object.create(null);
+    for (const { key, value } of record.properties) map[key] = value;
+    properties = map;
+  }
+  return {
+    subject: record.subject,
+    clientId: record.clientId,
+    scopes: record.scopes ?? NO_SCOPES,
+    properties,
+    grantType: record.grantType,
+    expiresAt,
+    accessToken: record,
+  };
+}

@@ -1,0 +1,62 @@
+import type { AuthInfo } from './auth-info.js';
+import { StoreUnavailableError } from './errors.js';
+import type { GuardConfig } from './options.js';
+import { assertAllScopes } from './scopes.js';
+import { verifyRecord } from './verify.js';
+
+/**
+ * Resolves a presented token to its {@link AuthInfo}: one hash, one store lookup, then the record's
+ * checks (see {@link verifyRecord}) and the guard's `requiredScopes`. Answers synchronously when the
+ * hash and the store do, so the memory store costs no promise; otherwise returns a Promise.
+ *
+ * Throws (or rejects with) an `AuthError`: {@link StoreUnavailableError} when the hash or the store
+ * fails, `InvalidTokenError` or `InsufficientScopeError` for the token itself.
+ */
+export function authenticate(config: GuardConfig, token: string): AuthInfo | Promise<AuthInfo> {
+  let hash: unknown;
+  try {
+    hash = config.hash(token);
+  } catch (cause) {
+    throw new StoreUnavailableError('hash_failed', { cause });
+  }
+  if (typeof hash === 'string') return lookUp(config, hash);
+  return Promise.resolve(hash).then(
+    (resolved) => lookUp(config, checkHash(resolved)),
+    (cause: unknown) => {
+      throw new StoreUnavailableError('hash_failed', { cause });
+    },
+  );
+}
+
+function checkHash(hash: unknown): string {
+  if (typeof hash === 'string') return hash;
+  throw new StoreUnavailableError('hash_failed', { cause: new TypeError('options.hash must return a string') });
+}
+
+function lookUp(config: GuardConfig, hash: string): AuthInfo | Promise<AuthInfo> {
+  let found: unknown;
+  try {
+    found = config.store.findByAccessTokenHash(hash);
+  } catch (cause) {
+    throw new StoreUnavailableError('store_failed', { cause });
+  }
+  if (!isThenable(found)) return check(config, found, hash);
+  return Promise.resolve(found).then(
+    (record) => check(config, record, hash),
+    (cause: unknown) => {
+      throw new StoreUnavailableError('store_failed', { cause });
+    },
+  );
+}
+
+function check(config: GuardConfig, record: unknown, hash: string): AuthInfo {
+  const info = verifyRecord(record, hash, config.clock(), config.clockToleranceMs);
+  if (config.requiredScopes.length > 0) assertAllScopes(info.scopes, config.requiredScopes);
+  return info;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}

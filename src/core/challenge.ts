@@ -1,0 +1,65 @@
+import { invalidArgType, invalidArgValue } from './arg-errors.js';
+import { InsufficientScopeError, type AuthError } from './errors.js';
+
+/** The realm of every challenge when none is configured; RFC 6750 §3 forbids a bare `Bearer`. */
+export const DEFAULT_REALM = 'api';
+
+const PRINTABLE = /^[\x20-\x7E]*$/;
+// error and error_description values: %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3)
+const NOT_ERROR_CHAR = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+const URI_CHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Quotes a value as an RFC 9110 §5.6.4 quoted-string, escaping only `"` and `\`. */
+export function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * Replaces every character RFC 6750 §3 does not allow in `error`, `error_description` or `scope`
+ * values (anything outside `%x20-21 / %x23-5B / %x5D-7E`) with `?`, so text can never break the header.
+ */
+export function sanitizeErrorText(text: string): string {
+  return text.replace(NOT_ERROR_CHAR, '?');
+}
+
+/** Checks a configured realm: printable ASCII, since a header value cannot carry anything else. */
+export function checkRealm(what: string, realm: unknown): string {
+  if (typeof realm !== 'string') throw invalidArgType(`${what} must be a string`);
+  if (realm === '' || !PRINTABLE.test(realm)) {
+    throw invalidArgValue(`${what} must be a non-empty string of printable ASCII characters`);
+  }
+  return realm;
+}
+
+/** Checks a configured `error_uri`: an absolute URI that needs no escaping inside quotes (RFC 6750 §3). */
+export function checkErrorUri(what: string, uri: unknown): string {
+  if (typeof uri !== 'string') throw invalidArgType(`${what} must be a string`);
+  if (!URI_CHARS.test(uri) || !URL.canParse(uri)) {
+    throw invalidArgValue(`${what} must be an absolute URI such as "https://api.example.com/docs/errors"`);
+  }
+  return uri;
+}
+
+/**
+ * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
+ * an RFC 6750 code, `error`, `error_description`, `scope` (for insufficient scope) and `error_uri`.
+ * The only place challenges are made. Every parameter is quoted and appears once.
+ */
+export class ChallengeBuilder {
+  readonly #prefix: string;
+  readonly #suffix: string;
+
+  /** Takes values already checked by {@link checkRealm} and {@link checkErrorUri}. */
+  constructor(realm: string, errorUri?: string) {
+    this.#prefix = `Bearer realm=${quote(realm)}`;
+    this.#suffix = errorUri === undefined ? '' : `, error_uri=${quote(errorUri)}`;
+  }
+
+  /** The challenge for `error`. */
+  build(error: AuthError): string {
+    if (error.error === undefined) return this.#prefix;
+    let value = `${this.#prefix}, error="${error.error}", error_description="${sanitizeErrorText(error.message)}"`;
+    if (error instanceof InsufficientScopeError) value += `, scope="${sanitizeErrorText(error.scope.join(' '))}"`;
+    return value + this.#suffix;
+  }
+}

@@ -1,0 +1,177 @@
+const BRAND = Symbol.for('express-token-guard.AuthError');
+
+/** Every `code` an {@link AuthError} can carry; one per subclass, stable across releases. */
+export type AuthErrorCode =
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_CREDENTIALS_REQUIRED'
+  | 'ERR_INVALID_TOKEN'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_STORE_UNAVAILABLE';
+
+/** The RFC 6750 §3.1 error codes a challenge may carry. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/**
+ * Base class of every error the guard raises. It travels to Express as `next(err)` and carries its
+ * whole HTTP answer: `status`, and `headers` holding `WWW-Authenticate` and `Cache-Control: no-store`
+ * (filled in by the middleware that raised it, from its `realm`). Express's default error handler
+ * honours both; {@link authErrorHandler} adds a JSON body.
+ *
+ * Messages are fixed sentences: they never contain the token, a store's message, or which of the
+ * `invalid_token` conditions applied. The precise condition is on `reason` (for logs).
+ */
+export abstract class AuthError extends Error {
+  /** Stable machine-readable condition; one per subclass. */
+  abstract readonly code: AuthErrorCode;
+  /** HTTP status of the response. */
+  abstract readonly status: number;
+  /** The RFC 6750 `error` of the challenge, or `undefined` when the challenge carries none. */
+  abstract readonly error: BearerErrorCode | undefined;
+  /** Why exactly the request failed; never sent to the client. */
+  abstract readonly reason: string;
+  /** Response headers: `WWW-Authenticate` and `Cache-Control`, set before the error reaches `next`. */
+  headers: Record<string, string> = {};
+  /** Marks the message as safe to show to the client (the convention of `http-errors`). */
+  readonly expose = true;
+
+  /** The same as {@link AuthError.status}, for handlers written for `http-errors`. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** The body {@link authErrorHandler} sends: `{ error, error_description }`. */
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error ?? 'unauthorized', error_description: this.message };
+  }
+}
+Object.defineProperty(AuthError.prototype, BRAND, { value: true });
+Object.defineProperty(AuthError.prototype, 'name', { value: 'AuthError', writable: true });
+
+/**
+ * True for any {@link AuthError}, including one created by another copy of this package (the ESM and
+ * CommonJS builds loaded side by side), where `instanceof` would say false.
+ */
+export function isAuthError(value: unknown): value is AuthError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Why a request was malformed. */
+export type InvalidRequestReason =
+  | 'malformed_authorization'
+  | 'repeated_authorization'
+  | 'multiple_methods'
+  | 'repeated_parameter'
+  | 'malformed_parameter';
+
+const INVALID_REQUEST_MESSAGES: Record<InvalidRequestReason, string> = {
+  malformed_authorization: 'The Authorization header is not a valid Bearer credential',
+  repeated_authorization: 'The Authorization header appears more than once',
+  multiple_methods: 'The access token was sent by more than one method',
+  repeated_parameter: 'The access_token parameter appears more than once',
+  malformed_parameter: 'The access_token parameter is not a valid token',
+};
+
+/** 400 `invalid_request`: the credentials could not be read (RFC 6750 §3.1). */
+export class InvalidRequestError extends AuthError {
+  readonly code = 'ERR_INVALID_REQUEST';
+  readonly status = 400;
+  readonly error = 'invalid_request';
+
+  constructor(readonly reason: InvalidRequestReason) {
+    super(INVALID_REQUEST_MESSAGES[reason]);
+  }
+}
+
+/**
+ * Why no credentials were found: none sent, another scheme (`Basic …`), or a route guard ran on a
+ * request that no `tokenGuard` authenticated.
+ */
+export type CredentialsRequiredReason = 'missing' | 'unsupported_scheme' | 'not_authenticated';
+
+/**
+ * 401 with a challenge that has no `error`: the request carried no bearer token. RFC 6750 §3.1
+ * says such a response SHOULD NOT carry an error code.
+ */
+export class CredentialsRequiredError extends AuthError {
+  readonly code = 'ERR_CREDENTIALS_REQUIRED';
+  readonly status = 401;
+  readonly error = undefined;
+
+  constructor(readonly reason: CredentialsRequiredReason) {
+    super('This resource requires a bearer access token');
+  }
+}
+
+/**
+ * Why a presented token was refused. `hash_mismatch`: the store returned a record whose
+ * `accessTokenHash` is not the token's hash. `malformed_record`: the record has a field of the
+ * wrong type (named in `field`).
+ */
+export type InvalidTokenReason = 'unknown' | 'expired' | 'hash_mismatch' | 'malformed_record';
+
+/**
+ * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether
+ * a token exists; `reason` (and `field` for a malformed record) says which one applied.
+ */
+export class InvalidTokenError extends AuthError {
+  readonly code = 'ERR_INVALID_TOKEN';
+  readonly status = 401;
+  readonly error = 'invalid_token';
+
+  constructor(
+    readonly reason: InvalidTokenReason,
+    readonly field?: string,
+  ) {
+    super('The access token is invalid or has expired');
+  }
+}
+
+/** 403 `insufficient_scope`; the challenge lists `scope`. */
+export class InsufficientScopeError extends AuthError {
+  readonly code = 'ERR_INSUFFICIENT_SCOPE';
+  readonly status = 403;
+  readonly error = 'insufficient_scope';
+
+  /**
+   * @param scope The scopes the route requires.
+   * @param reason `all_of` for {@link requireScopes} and the `requiredScopes` option, `any_of` for {@link requireAnyScope}.
+   */
+  constructor(
+    readonly scope: readonly string[],
+    readonly reason: 'all_of' | 'any_of',
+  ) {
+    super('The access token does not carry the scope this request requires');
+  }
+}
+
+/**
+ * 503: the token could not be looked up because the `hash` function or the store threw, rejected
+ * or returned something other than a string hash. The request is refused; the original error is
+ * `cause` (it never holds the raw token unless a custom `hash` function put it there).
+ */
+export class StoreUnavailableError extends AuthError {
+  readonly code = 'ERR_STORE_UNAVAILABLE';
+  readonly status = 503;
+  readonly error = undefined;
+
+  constructor(
+    readonly reason: 'hash_failed' | 'store_failed',
+    options?: { cause: unknown },
+  ) {
+    super('The token store is unavailable', options);
+  }
+
+  override toJSON(): { error: string; error_description: string } {
+    return { error: 'temporarily_unavailable', error_description: this.message };
+  }
+}
+
+for (const ErrorClass of [
+  InvalidRequestError,
+  CredentialsRequiredError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  StoreUnavailableError,
+]) {
+  Object.defineProperty(ErrorClass.prototype, 'name', { value: ErrorClass.name, writable: true });
+}

@@ -1,0 +1,200 @@
+import { invalidArgType, invalidArgValue } from './arg-errors.js';
+import { ChallengeBuilder, DEFAULT_REALM, checkErrorUri, checkRealm } from './challenge.js';
+import { hashToken } from './hash.js';
+import { checkScopeList } from './scopes.js';
+import type { TokenStore } from './store.js';
+import { closestName } from './suggest.js';
+
+/** Options of {@link tokenGuard}. Every one is checked when `tokenGuard` is called. */
+export interface TokenGuardOptions {
+  /** Where records are looked up: any object with `findByAccessTokenHash(hash)`. Required. */
+  store: TokenStore;
+  /**
+   * The `realm` of every `WWW-Authenticate` challenge: printable ASCII, quoted and escaped as
+   * RFC 9110 §11.5 requires. Default `"api"` ({@link DEFAULT_REALM}); RFC 6750 §3 forbids a bare `Bearer`.
+   */
+  realm?: string;
+  /**
+   * Turns the presented token into the store's key. Default {@link hashToken} (SHA-256,
+   * base64url, no padding). May return a Promise. If it throws, rejects or returns anything but a
+   * string, the request is answered 503.
+   */
+  hash?: (token: string) => string | PromiseLike<string>;
+  /** Scopes every request through this guard must carry, all of them (403 `insufficient_scope` otherwise). Default `[]`. */
+  requiredScopes?: readonly string[];
+  /**
+   * When `false`, a request with no bearer credentials (none, or another scheme) goes on with
+   * `req.auth` undefined; a token that is presented and bad is still refused. Default `true`.
+   */
+  credentialsRequired?: boolean;
+  /**
+   * Accept `access_token` in an `application/x-www-form-urlencoded` body of a POST, PUT or PATCH
+   * (RFC 6750 §2.2). Mount `express.urlencoded()` before the guard: the guard reads `req.body`.
+   * Default `false`.
+   */
+  allowFormBody?: boolean;
+  /**
+   * Accept `access_token` in the query string (RFC 6750 §2.3). URLs are logged and cached, so this
+   * is off by default (OAuth 2.1 forbids it); when on, a successful response carries
+   * `Cache-Control: private`, and turning it on emits one process warning.
+   */
+  allowQuery?: boolean;
+  /** Returns the current time in ms since the epoch. Default `Date.now`. Inject it in tests. */
+  clock?: () => number;
+  /** How long past `accessTokenExpiresAt` a token is still accepted, in ms. Default `0`. */
+  clockToleranceMs?: number;
+  /**
+   * Let CORS preflight requests (`OPTIONS` with `Access-Control-Request-Method`) through
+   * untouched: browsers never send credentials on them. Default `true`.
+   */
+  skipPreflight?: boolean;
+  /** An absolute URI sent as `error_uri` with every challenge that carries an `error`. */
+  errorUri?: string;
+}
+
+/** Options after checking, with every default filled in. */
+export interface GuardConfig {
+  readonly store: TokenStore;
+  readonly hash: (token: string) => unknown;
+  readonly requiredScopes: readonly string[];
+  readonly credentialsRequired: boolean;
+  readonly allowFormBody: boolean;
+  readonly allowQuery: boolean;
+  readonly clock: () => number;
+  readonly clockToleranceMs: number;
+  readonly skipPreflight: boolean;
+  readonly challenge: ChallengeBuilder;
+}
+
+const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
+  'store',
+  'realm',
+  'hash',
+  'requiredScopes',
+  'credentialsRequired',
+  'allowFormBody',
+  'allowQuery',
+  'clock',
+  'clockToleranceMs',
+  'skipPreflight',
+  'errorUri',
+];
+
+const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
+  tokenstore: 'store',
+  scope: 'requiredScopes',
+  scopes: 'requiredScopes',
+  requiredscope: 'requiredScopes',
+  credentialsoptional: 'credentialsRequired',
+  optional: 'credentialsRequired',
+  required: 'credentialsRequired',
+  formbody: 'allowFormBody',
+  allowbody: 'allowFormBody',
+  body: 'allowFormBody',
+  query: 'allowQuery',
+  allowquerystring: 'allowQuery',
+  now: 'clock',
+  clocktolerance: 'clockToleranceMs',
+  clockskew: 'clockToleranceMs',
+  leeway: 'clockToleranceMs',
+  tolerance: 'clockToleranceMs',
+  hashfunction: 'hash',
+  hashtoken: 'hash',
+  preflight: 'skipPreflight',
+};
+
+const STORE_METHOD = 'findByAccessTokenHash';
+let queryWarningEmitted = false;
+
+/**
+ * Checks {@link TokenGuardOptions} once and fills in defaults. Throws a `TypeError` coded
+ * `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE` that names the option, with a suggestion for a
+ * misspelt one.
+ */
+export function compileGuardOptions(options: unknown): GuardConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgType('tokenGuard: options must be an object, e.g. tokenGuard({ store })');
+  }
+  const given = options as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(name)) {
+      const suggestion = closestName(name, OPTION_NAMES, ALIASES);
+      throw invalidArgValue(
+        `tokenGuard: unknown option "${name}"${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
+      );
+    }
+  }
+  const realm = given['realm'] === undefined ? DEFAULT_REALM : checkRealm('tokenGuard: options.realm', given['realm']);
+  const errorUri =
+    given['errorUri'] === undefined ? undefined : checkErrorUri('tokenGuard: options.errorUri', given['errorUri']);
+  const allowQuery = optionalBoolean(given, 'allowQuery', false);
+  if (allowQuery && !queryWarningEmitted) {
+    queryWarningEmitted = true;
+    process.emitWarning(
+      'tokenGuard: allowQuery is on. Tokens in URLs reach access logs, browser history and Referer headers ' +
+        '(RFC 6750 §2.3); redact access_token from logged URLs.',
+      { type: 'SecurityWarning', code: 'TOKEN_GUARD_QUERY_TOKENS' },
+    );
+  }
+  return {
+    store: checkStore(given['store']),
+    hash: (optionalFunction(given, 'hash') as GuardConfig['hash'] | undefined) ?? hashToken,
+    requiredScopes:
+      given['requiredScopes'] === undefined
+        ? []
+        : checkScopeList('tokenGuard: options.requiredScopes', given['requiredScopes'], { allowEmpty: true }),
+    credentialsRequired: optionalBoolean(given, 'credentialsRequired', true),
+    allowFormBody: optionalBoolean(given, 'allowFormBody', false),
+    allowQuery,
+    clock: (optionalFunction(given, 'clock') as (() => number) | undefined) ?? Date.now,
+    clockToleranceMs: checkTolerance(given['clockToleranceMs']),
+    skipPreflight: optionalBoolean(given, 'skipPreflight', true),
+    challenge: new ChallengeBuilder(realm, errorUri),
+  };
+}
+
+function checkStore(store: unknown): TokenStore {
+  if (store === undefined) {
+    throw invalidArgType('tokenGuard: options.store is required, e.g. tokenGuard({ store: new MemoryTokenStore() })');
+  }
+  if ((typeof store !== 'object' && typeof store !== 'function') || store === null) {
+    throw invalidArgType(`tokenGuard: options.store must be an object with a ${STORE_METHOD}(hash) method`);
+  }
+  if (typeof (store as Record<string, unknown>)[STORE_METHOD] !== 'function') {
+    const methods: string[] = [];
+    for (let o: object | null = store; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const key of Object.getOwnPropertyNames(o)) {
+        if (typeof (store as Record<string, unknown>)[key] === 'function' && key !== 'constructor') methods.push(key);
+      }
+    }
+    const suggestion = closestName(STORE_METHOD, methods);
+    throw invalidArgType(
+      `tokenGuard: options.store has no ${STORE_METHOD}(hash) method` +
+        (suggestion === undefined ? '' : ` (it has ${suggestion}(); rename it?)`),
+    );
+  }
+  return store as TokenStore;
+}
+
+function optionalBoolean(given: Record<string, unknown>, name: keyof TokenGuardOptions, fallback: boolean): boolean {
+  const value = given[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidArgType(`tokenGuard: options.${name} must be true or false`);
+  return value;
+}
+
+function optionalFunction(given: Record<string, unknown>, name: keyof TokenGuardOptions): Function | undefined {
+  const value = given[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw invalidArgType(`tokenGuard: options.${name} must be a function`);
+  return value;
+}
+
+function checkTolerance(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw invalidArgType('tokenGuard: options.clockToleranceMs must be a number');
+  if (!Number.isFinite(value) || value < 0) {
+    throw invalidArgValue('tokenGuard: options.clockToleranceMs must be a finite number of ms, 0 or more');
+  }
+  return value;
+}

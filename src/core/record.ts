@@ -1,0 +1,115 @@
+/**
+ * The grant an access token was issued through (Authlete's `GrantType`). The set grows, so any other
+ * string passes through unchanged.
+ */
+export type GrantType =
+  | 'AUTHORIZATION_CODE'
+  | 'IMPLICIT'
+  | 'PASSWORD'
+  | 'CLIENT_CREDENTIALS'
+  | 'REFRESH_TOKEN'
+  | 'CIBA'
+  | 'DEVICE_CODE'
+  | 'TOKEN_EXCHANGE'
+  | 'JWT_BEARER'
+  | 'PRE_AUTHORIZED_CODE'
+  | (string & {});
+
+/**
+ * An extra key/value pair attached to a token by the authorization server. `hidden` properties are
+ * never shown to the client application, but the resource server sees them: handlers must not echo
+ * them back in responses.
+ */
+export interface Property {
+  key: string;
+  value: string;
+  hidden?: boolean;
+}
+
+/**
+ * A stored access token: Authlete's `AccessToken`, camelCase as on Authlete's JSON API. Every field
+ * is optional on the wire; a store needs `accessTokenHash` as its key. Times are integers in
+ * milliseconds since the epoch.
+ *
+ * @see https://docs.authlete.com/en/shared/latest#tag/Token-Operations
+ */
+export interface AccessToken {
+  /** SHA-256 of the token, base64url without padding (see {@link hashToken}): the lookup key. */
+  accessTokenHash?: string;
+  /** When the access token expires (ms). Absent or `0` means the token is treated as expired. */
+  accessTokenExpiresAt?: number;
+  /** Hash of the refresh token, same scheme. */
+  refreshTokenHash?: string;
+  /** When the refresh token expires (ms); `0` when there is none. */
+  refreshTokenExpiresAt?: number;
+  /** When the token was first issued (ms); a refresh does not change it. */
+  createdAt?: number;
+  /** When the token was last refreshed (ms); `0` when never. */
+  lastRefreshedAt?: number;
+  /** The client the token was issued to (an int64 on the wire, up to 2^53-1 here). */
+  clientId?: number;
+  /** The resource owner's unique id; absent for client-credentials tokens. */
+  subject?: string;
+  /** The grant the token was created through. */
+  grantType?: GrantType;
+  /** Scopes of the access token. */
+  scopes?: string[];
+  /** Extra properties, hidden ones included. */
+  properties?: Property[];
+  /** Scopes of the refresh token. */
+  refreshTokenScopes?: string[];
+}
+
+type Check = (value: unknown) => boolean;
+
+const isString: Check = (value) => typeof value === 'string';
+const isInteger: Check = (value) => Number.isSafeInteger(value);
+const isStringArray: Check = (value) => Array.isArray(value) && value.every(isString);
+const isPropertyArray: Check = (value) =>
+  Array.isArray(value) &&
+  value.every(
+    (p: unknown) =>
+      typeof p === 'object' &&
+      p !== null &&
+      typeof (p as Property).key === 'string' &&
+      typeof (p as Property).value === 'string' &&
+      ((p as Property).hidden === undefined || typeof (p as Property).hidden === 'boolean'),
+  );
+
+const FIELDS: ReadonlyArray<readonly [keyof AccessToken, Check, string]> = [
+  ['accessTokenHash', isString, 'a string'],
+  ['accessTokenExpiresAt', isInteger, 'an integer (ms since the epoch)'],
+  ['refreshTokenHash', isString, 'a string'],
+  ['refreshTokenExpiresAt', isInteger, 'an integer (ms since the epoch)'],
+  ['createdAt', isInteger, 'an integer (ms since the epoch)'],
+  ['lastRefreshedAt', isInteger, 'an integer (ms since the epoch)'],
+  ['clientId', isInteger, 'an integer no larger than 2^53-1'],
+  ['subject', isString, 'a string'],
+  ['grantType', isString, 'a string'],
+  ['scopes', isStringArray, 'an array of strings'],
+  ['properties', isPropertyArray, 'an array of { key: string, value: string, hidden?: boolean }'],
+  ['refreshTokenScopes', isStringArray, 'an array of strings'],
+];
+
+/** What is wrong with a would-be record: the field, and what it should have been. */
+export interface RecordProblem {
+  field: string;
+  expected: string;
+}
+
+/**
+ * Checks the types of a value that should be an {@link AccessToken}; absent (`undefined`) fields are
+ * fine, `null` is not. Returns the first problem, or `undefined` for a well-formed record.
+ * Fields this package does not know are not checked.
+ */
+export function findRecordProblem(value: unknown): RecordProblem | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { field: '(record)', expected: 'an object' };
+  }
+  const record = value as Record<string, unknown>;
+  for (const [field, check, expected] of FIELDS) {
+    const fieldValue = record[field];
+    if (fieldValue !== undefined && !check(fieldValue)) return { field, expected };
+  }
+  return undefined;
+}

@@ -1,0 +1,31 @@
+import type { Request } from 'express';
+import type { AuthInfo } from '../core/auth-info.js';
+import type { ChallengeBuilder } from '../core/challenge.js';
+
+declare global {
+  // Declaration merging is how Express request properties are typed; a namespace is the only way.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * Set by `tokenGuard` once the request's bearer token is verified; `undefined` before that,
+       * and when `credentialsRequired: false` let a request without credentials through.
+       */
+      auth?: AuthInfo;
+    }
+  }
+}
+
+const CHALLENGE = Symbol('express-token-guard.challenge');
+
+type GuardedRequest = Request & { [CHALLENGE]?: ChallengeBuilder };
+
+/** Remembers which guard's challenge (realm, `error_uri`) later route guards should answer with. */
+export function setChallenge(req: Request, challenge: ChallengeBuilder): void {
+  (req as GuardedRequest)[CHALLENGE] = challenge;
+}
+
+/** The challenge of the `tokenGuard` that saw this request, if one did. */
+export function getChallenge(req: Request): ChallengeBuilder | undefined {
+  return (req as GuardedRequest)[CHALLENGE];
+}

@@ -1,0 +1,87 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AuthInfo } from '../core/auth-info.js';
+import { authenticate } from '../core/authenticate.js';
+import { formBodyParameter, queryParameter, selectToken } from '../core/credentials.js';
+import { CredentialsRequiredError } from '../core/errors.js';
+import { compileGuardOptions, type TokenGuardOptions } from '../core/options.js';
+import { refuse } from './respond.js';
+import { setChallenge } from './request.js';
+
+/**
+ * Protects the routes after it with OAuth 2.0 bearer tokens (RFC 6750).
+ *
+ * For each request it reads the token (the `Authorization: Bearer` header; the form body or the
+ * query only when enabled), hashes it, looks the hash up in `store`, checks the record and the
+ * guard's `requiredScopes`, and sets `req.auth`. Otherwise it calls `next(err)` with an `AuthError`
+ * whose `status` and `headers` (a `WWW-Authenticate` challenge and `Cache-Control: no-store`) are
+ * also set on the response:
+ *
+ * | condition | status | challenge `error` |
+ * |---|---|---|
+ * | malformed header, token sent twice or by two methods | 400 | `invalid_request` |
+ * | no credentials, or another scheme | 401 | none |
+ * | unknown, expired or malformed record | 401 | `invalid_token` |
+ * | missing one of `requiredScopes` | 403 | `insufficient_scope` |
+ * | `hash` or the store threw or rejected | 503 | none |
+ *
+ * Options are checked now: a missing or wrong option throws a `TypeError` naming it.
+ *
+ * @example
+ * app.use('/api', tokenGuard({ store, realm: 'example' }));
+ * app.get('/api/items', requireScopes('items:read'), (req, res) => res.json({ owner: req.auth?.subject }));
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750
+ */
+export function tokenGuard(options: TokenGuardOptions): RequestHandler {
+  const config = compileGuardOptions(options);
+  const { challenge } = config;
+
+  return function tokenGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (
+      config.skipPreflight &&
+      req.method === 'OPTIONS' &&
+      req.headers['access-control-request-method'] !== undefined
+    ) {
+      next();
+      return;
+    }
+    setChallenge(req, challenge);
+    const authorization = req.headers.authorization;
+    const fromQuery = config.allowQuery ? queryParameter(req.query) : undefined;
+    let result: AuthInfo | Promise<AuthInfo>;
+    try {
+      const token = selectToken(
+        authorization,
+        req.rawHeaders,
+        config.allowFormBody ? formBodyParameter(req.method, req.headers['content-type'], req.body) : undefined,
+        fromQuery,
+      );
+      if (token === undefined) {
+        if (!config.credentialsRequired) {
+          next();
+          return;
+        }
+        throw new CredentialsRequiredError(authorization ? 'unsupported_scheme' : 'missing');
+      }
+      result = authenticate(config, token);
+    } catch (error) {
+      refuse(req, res, next, error, challenge);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (info) => admit(req, res, next, info, fromQuery !== undefined),
+        (error: unknown) => refuse(req, res, next, error, challenge),
+      );
+    } else {
+      admit(req, res, next, result, fromQuery !== undefined);
+    }
+  };
+}
+
+function admit(req: Request, res: Response, next: NextFunction, info: AuthInfo, fromQuery: boolean): void {
+  req.auth = info;
+  // RFC 6750 §2.3: a response to a request that carried its token in the URI SHOULD be private.
+  if (fromQuery) res.setHeader('Cache-Control', 'private');
+  next();
+}

@@ -1,0 +1,24 @@
+export type { AuthInfo } from './core/auth-info.js';
+export { DEFAULT_REALM } from './core/challenge.js';
+export {
+  AuthError,
+  CredentialsRequiredError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  StoreUnavailableError,
+  isAuthError,
+  type AuthErrorCode,
+  type BearerErrorCode,
+  type CredentialsRequiredReason,
+  type InvalidRequestReason,
+  type InvalidTokenReason,
+} from './core/errors.js';
+export { hashToken } from './core/hash.js';
+export type { TokenGuardOptions } from './core/options.js';
+export type { AccessToken, GrantType, Property } from './core/record.js';
+export type { TokenStore } from './core/store.js';
+export { authErrorHandler } from './express/error-handler.js';
+export { requireAnyScope, requireScopes } from './express/scope-guards.js';
+export { tokenGuard } from './express/token-guard.js';
+export { MemoryTokenStore } from './stores/memory.js';

@@ -1,0 +1,72 @@
+import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
+import { findRecordProblem, type AccessToken } from '../core/record.js';
+import type { TokenStore } from '../core/store.js';
+
+/**
+ * Keeps records in a `Map` keyed by `accessTokenHash`, in this process only: for tests, examples
+ * and single-instance services whose tokens can be re-seeded at start. Records are copied and
+ * frozen when saved, so neither the caller nor a handler reading `req.auth.accessToken` can
+ * change what is stored. Expired records stay until deleted (the guard refuses them).
+ *
+ * `findByAccessTokenHash` answers synchronously (awaiting it works too), so the guard's lookup
+ * costs no promise.
+ *
+ * @example
+ * const store = new MemoryTokenStore([
+ *   { accessTokenHash: hashToken('demo-token'), accessTokenExpiresAt: Date.now() + 3_600_000, scopes: ['items:read'] },
+ * ]);
+ */
+export class MemoryTokenStore implements TokenStore {
+  readonly #records = new Map<string, Readonly<AccessToken>>();
+
+  /** @param records Records to start with; each is checked as by {@link MemoryTokenStore.save}. */
+  constructor(records: Iterable<AccessToken> = []) {
+    if (records === null || typeof (records as Partial<Iterable<AccessToken>>)[Symbol.iterator] !== 'function') {
+      throw invalidArgType('MemoryTokenStore: records must be an iterable of AccessToken records');
+    }
+    for (const record of records) this.#put(record, 'MemoryTokenStore: records[]');
+  }
+
+  /**
+   * Stores a record, replacing any with the same `accessTokenHash`. Rejects with a `TypeError`
+   * naming the field when `accessTokenHash` is missing or a field has the wrong type.
+   */
+  async save(record: AccessToken): Promise<void> {
+    this.#put(record, 'MemoryTokenStore.save: record');
+  }
+
+  /** The record stored under `hash` (frozen), or `undefined`. */
+  findByAccessTokenHash(hash: string): Readonly<AccessToken> | undefined {
+    return this.#records.get(hash);
+  }
+
+  /** Deletes the record stored under `hash` (revocation); resolves to whether there was one. */
+  async deleteByAccessTokenHash(hash: string): Promise<boolean> {
+    return this.#records.delete(hash);
+  }
+
+  /** How many records are stored, expired ones included. */
+  get size(): number {
+    return this.#records.size;
+  }
+
+  #put(record: AccessToken, what: string): void {
+    const problem = findRecordProblem(record);
+    if (problem !== undefined) {
+      const name = problem.field === '(record)' ? what : `${what}.${problem.field}`;
+      throw invalidArgType(`${name} must be ${problem.expected}`);
+    }
+    if (record.accessTokenHash === undefined || record.accessTokenHash === '') {
+      throw invalidArgValue(`${what}.accessTokenHash is required: hashToken(token) gives it`);
+    }
+    this.#records.set(record.accessTokenHash, deepFreeze(structuredClone(record)));
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
