@@ -1,5 +1,5 @@
 import { toAuthInfo, type AuthInfo } from './auth-info.js';
-import { InvalidTokenError } from './errors.js';
+import { InvalidTokenError, type InvalidTokenReason } from './errors.js';
 import { findRecordProblem, type AccessToken } from './record.js';
 
 /**
@@ -10,17 +10,31 @@ import { findRecordProblem, type AccessToken } from './record.js';
  * when `accessTokenExpiresAt <= now - toleranceMs` (`expired`; an absent or `0` expiry counts as
  * expired). The comparison is written so that a `NaN` clock refuses the token.
  *
+ * Every refusal is thrown from one place, so not even the stack trace (which Express's default
+ * error page shows outside production) tells an unknown token from an expired one.
+ *
  * Does not check scopes: expiry comes first, so an expired token without the scope is a 401.
  */
 export function verifyRecord(record: unknown, hash: string, now: number, toleranceMs: number): AuthInfo {
-  if (record === undefined || record === null) throw new InvalidTokenError('unknown');
-  const problem = findRecordProblem(record);
-  if (problem !== undefined) throw new InvalidTokenError('malformed_record', problem.field);
+  const refusal = findRefusal(record, hash, now, toleranceMs);
+  if (refusal !== undefined) throw new InvalidTokenError(refusal[0], refusal[1]);
   const token = record as AccessToken;
-  if (token.accessTokenHash !== hash) throw new InvalidTokenError('hash_mismatch');
-  const expiresAt = token.accessTokenExpiresAt;
-  if (expiresAt === undefined || expiresAt === 0 || !(expiresAt > now - toleranceMs)) {
-    throw new InvalidTokenError('expired');
+  return toAuthInfo(token, token.accessTokenExpiresAt as number);
+}
+
+function findRefusal(
+  record: unknown,
+  hash: string,
+  now: number,
+  toleranceMs: number,
+): [InvalidTokenReason, string?] | undefined {
+  if (record === undefined || record === null) return ['unknown'];
+  const problem = findRecordProblem(record);
+  if (problem !== undefined) return ['malformed_record', problem.field];
+  const { accessTokenHash, accessTokenExpiresAt } = record as AccessToken;
+  if (accessTokenHash !== hash) return ['hash_mismatch'];
+  if (accessTokenExpiresAt === undefined || accessTokenExpiresAt === 0 || !(accessTokenExpiresAt > now - toleranceMs)) {
+    return ['expired'];
   }
-  return toAuthInfo(token, expiresAt);
+  return undefined;
 }

@@ -46,7 +46,8 @@ export interface AppOptions extends Partial<TokenGuardOptions> {
  */
 export function fixtureApp(express: ExpressFactory, { parsers, errorHandler, ...options }: AppOptions = {}) {
   const app = express();
-  app.set('env', 'development');
+  // Not 'production': Express's default error page then shows the error's stack, the worst case for leaks.
+  app.set('env', 'test');
   if (parsers) app.use(express.urlencoded({ extended: false }), express.json());
   app.use(tokenGuard({ store: new MemoryTokenStore(fixtureRecords()), clock: () => NOW, ...options }));
   const answer: express5.RequestHandler = (req, res) => {

@@ -1,0 +1,86 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const SERVER = join(__dirname, '../../examples/basic/server.mjs');
+const CURL = /^(.+) \((\d{3})[^)]*\):\n {2}curl -i (?:-H '([^']+)' )?(\S+)$/gm;
+
+/** Starts the example (it imports the built package: `npm test` builds first) and waits for its curl lines. */
+async function start(): Promise<{ child: ChildProcessWithoutNullStreams; output: string }> {
+  const child = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' } });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  while (!output.includes('No token (401)')) {
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string | number];
+    if (typeof chunk !== 'string') throw new Error(`the example exited: ${output}`);
+    output += chunk;
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  return { child, output };
+}
+
+describe('examples/basic (npm start)', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let output: string;
+
+  beforeAll(async () => {
+    ({ child, output } = await start());
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('prints four ready-to-paste curl lines whose outcomes are what they say', async () => {
+    const lines = [...output.matchAll(CURL)];
+    expect(lines.map((m) => [m[1], m[2]])).toEqual([
+      ['A valid token', '200'],
+      ['An expired token', '401'],
+      ['A token without the items:read scope', '403'],
+      ['No token', '401'],
+    ]);
+    for (const [, , status, header, url] of lines) {
+      const headers: Record<string, string> = {};
+      if (header !== undefined) {
+        const [name, value] = header.split(': ') as [string, string];
+        headers[name] = value;
+      }
+      const res = await fetch(url as string, { headers });
+      expect(res.status).toBe(Number(status));
+      if (res.status !== 200) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="example"/);
+    }
+  });
+
+  it('serves the documented JSON, without hidden properties', async () => {
+    const [valid] = [...output.matchAll(CURL)];
+    const [, , , header, url] = valid as RegExpMatchArray;
+    const res = await fetch(url as string, { headers: { Authorization: (header as string).slice('Authorization: '.length) } });
+    expect(await res.json()).toEqual({ subject: 'alice', tenant: 'acme', items: [{ id: 1, name: 'first item' }] });
+  });
+
+  it('lets a token with items:write create an item', async () => {
+    const [valid] = [...output.matchAll(CURL)];
+    const [, , , header, url] = valid as RegExpMatchArray;
+    const res = await fetch(url as string, {
+      method: 'POST',
+      headers: { Authorization: (header as string).slice('Authorization: '.length), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'second' }),
+    });
+    expect([res.status, await res.json()]).toEqual([201, { id: 2, name: 'second' }]);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('refuses a bad PORT with a message naming it and a non-zero exit', () => {
+    const run = spawnSync(process.execPath, [SERVER], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
+    expect([run.status, run.stderr.trim()]).toEqual([2, 'PORT must be a port number from 0 to 65535, not "eighty"']);
+  });
+});
