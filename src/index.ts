@@ -1,3 +1,5 @@
+// Loaded for its types too: it declares `req.auth` on Express's Request wherever the package is imported.
+import './express/request.js';
 export type { AuthInfo } from './core/auth-info.js';
 export { DEFAULT_REALM } from './core/challenge.js';
 export {
