@@ -1,7 +1,8 @@
 import type { AccessToken, GrantType } from './record.js';
 
 /**
- * What the guard learned about the request's token; Express handlers read it as `req.auth`.
+ * What the guard learned about the request's token; Express handlers read it as `req.auth`. It is
+ * frozen: derive a new object rather than changing it.
  *
  * `properties` holds **all** of the record's properties, hidden ones included (the resource server
  * is trusted, as with Authlete's introspection): never echo hidden properties to clients. It is an
@@ -28,21 +29,21 @@ export interface AuthInfo {
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
-/** Builds the {@link AuthInfo} of a record that has been verified. */
-export function toAuthInfo(record: AccessToken, expiresAt: number): AuthInfo {
+/** Builds the (frozen) {@link AuthInfo} of a well-formed record. */
+export function toAuthInfo(record: AccessToken): AuthInfo {
   let properties = NO_PROPERTIES;
   if (record.properties !== undefined && record.properties.length > 0) {
     const map: Record<string, string> = Object.create(null);
     for (const { key, value } of record.properties) map[key] = value;
-    properties = map;
+    properties = Object.freeze(map);
   }
-  return {
+  return Object.freeze({
     subject: record.subject,
     clientId: record.clientId,
     scopes: record.scopes ?? NO_SCOPES,
     properties,
     grantType: record.grantType,
-    expiresAt,
+    expiresAt: record.accessTokenExpiresAt ?? 0,
     accessToken: record,
-  };
+  });
 }

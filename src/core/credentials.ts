@@ -8,6 +8,9 @@ const SP = 0x20;
 const HTAB = 0x09;
 const EQUALS = 0x3d;
 const BEARER = 'bearer';
+// The shape almost every request has, tested by one regular expression (faster here than a scan); any
+// other value takes the scan in parseAuthorization, which decides between another scheme and a 400.
+const PLAIN_BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +[A-Za-z0-9\-._~+/]+=*$/;
 
 function charTable(chars: string): Uint8Array {
   const table = new Uint8Array(128);
@@ -39,6 +42,11 @@ export function isB64Token(value: string, start = 0, end = value.length): boolea
  * auth-param list, characters outside `b64token`, or `=` before the end.
  */
 export function parseAuthorization(value: string): string | undefined {
+  if (PLAIN_BEARER.test(value)) {
+    let i = BEARER.length + 1;
+    while (value.charCodeAt(i) === SP) i++;
+    return value.slice(i);
+  }
   let start = 0;
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
@@ -68,7 +76,10 @@ export function hasRepeatedAuthorization(rawHeaders: readonly string[]): boolean
   let seen = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+    if (
+      name.length === 13 &&
+      (name === 'Authorization' || name === 'authorization' || name.toLowerCase() === 'authorization')
+    ) {
       if (seen) return true;
       seen = true;
     }

@@ -1,6 +1,7 @@
 import { toAuthInfo, type AuthInfo } from './auth-info.js';
 import { InvalidTokenError, type InvalidTokenReason } from './errors.js';
 import { findRecordProblem, type AccessToken } from './record.js';
+import { sealedAuthInfo } from './sealed-record.js';
 
 /**
  * Decides whether what a store returned for `hash` is a live token.
@@ -8,7 +9,8 @@ import { findRecordProblem, type AccessToken } from './record.js';
  * Throws {@link InvalidTokenError} when there is no record (`unknown`), when a field has the wrong
  * type (`malformed_record`), when the record's `accessTokenHash` is not `hash` (`hash_mismatch`), or
  * when `accessTokenExpiresAt <= now - toleranceMs` (`expired`; an absent or `0` expiry counts as
- * expired). The comparison is written so that a `NaN` clock refuses the token.
+ * expired). The comparison is written so that a `NaN` clock refuses the token. A record sealed by
+ * its store (see `sealRecord`) was type-checked when it was saved and is not checked again.
  *
  * Every refusal is thrown from one place, so not even the stack trace (which Express's default
  * error page shows outside production) tells an unknown token from an expired one.
@@ -16,21 +18,24 @@ import { findRecordProblem, type AccessToken } from './record.js';
  * Does not check scopes: expiry comes first, so an expired token without the scope is a 401.
  */
 export function verifyRecord(record: unknown, hash: string, now: number, toleranceMs: number): AuthInfo {
-  const refusal = findRefusal(record, hash, now, toleranceMs);
+  const sealed = sealedAuthInfo(record);
+  const refusal = findRefusal(record, sealed !== undefined, hash, now, toleranceMs);
   if (refusal !== undefined) throw new InvalidTokenError(refusal[0], refusal[1]);
-  const token = record as AccessToken;
-  return toAuthInfo(token, token.accessTokenExpiresAt as number);
+  return sealed ?? toAuthInfo(record as AccessToken);
 }
 
 function findRefusal(
   record: unknown,
+  checked: boolean,
   hash: string,
   now: number,
   toleranceMs: number,
 ): [InvalidTokenReason, string?] | undefined {
   if (record === undefined || record === null) return ['unknown'];
-  const problem = findRecordProblem(record);
-  if (problem !== undefined) return ['malformed_record', problem.field];
+  if (!checked) {
+    const problem = findRecordProblem(record);
+    if (problem !== undefined) return ['malformed_record', problem.field];
+  }
   const { accessTokenHash, accessTokenExpiresAt } = record as AccessToken;
   if (accessTokenHash !== hash) return ['hash_mismatch'];
   if (accessTokenExpiresAt === undefined || accessTokenExpiresAt === 0 || !(accessTokenExpiresAt > now - toleranceMs)) {

@@ -1,12 +1,14 @@
-import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
-import { findRecordProblem, type AccessToken } from '../core/record.js';
+import { invalidArgType } from '../core/arg-errors.js';
+import type { AccessToken } from '../core/record.js';
+import { sealRecord } from '../core/sealed-record.js';
 import type { TokenStore } from '../core/store.js';
 
 /**
  * Keeps records in a `Map` keyed by `accessTokenHash`, in this process only: for tests, examples
- * and single-instance services whose tokens can be re-seeded at start. Records are copied and
- * frozen when saved, so neither the caller nor a handler reading `req.auth.accessToken` can
- * change what is stored. Expired records stay until deleted (the guard refuses them).
+ * and single-instance services whose tokens can be re-seeded at start. Records are checked, copied
+ * and frozen when saved, so neither the caller nor a handler reading `req.auth.accessToken` can
+ * change what is stored, and the guard does not re-check their types on each request. Expired
+ * records stay until deleted (the guard refuses them).
  *
  * `findByAccessTokenHash` answers synchronously (awaiting it works too), so the guard's lookup
  * costs no promise.
@@ -51,22 +53,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   #put(record: AccessToken, what: string): void {
-    const problem = findRecordProblem(record);
-    if (problem !== undefined) {
-      const name = problem.field === '(record)' ? what : `${what}.${problem.field}`;
-      throw invalidArgType(`${name} must be ${problem.expected}`);
-    }
-    if (record.accessTokenHash === undefined || record.accessTokenHash === '') {
-      throw invalidArgValue(`${what}.accessTokenHash is required: hashToken(token) gives it`);
-    }
-    this.#records.set(record.accessTokenHash, deepFreeze(structuredClone(record)));
+    const sealed = sealRecord(record, what);
+    this.#records.set(sealed.accessTokenHash as string, sealed);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-    Object.freeze(value);
-  }
-  return value;
 }
