@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { isAuthError } from '../core/errors.js';
-import { addChallenge } from './respond.js';
+import { setErrorHeaders } from './respond.js';
 
 /**
  * Optional: renders every error this package raises as JSON, `{ "error": …, "error_description": … }`,
@@ -19,9 +19,7 @@ export function authErrorHandler(): ErrorRequestHandler {
       next(error);
       return;
     }
-    addChallenge(req, error);
-    res.status(error.status);
-    for (const name in error.headers) res.setHeader(name, error.headers[name] as string);
-    res.json(error.toJSON());
+    setErrorHeaders(req, res, error);
+    res.status(error.status).json(error.toJSON());
   };
 }

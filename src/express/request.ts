@@ -3,8 +3,7 @@ import type { AuthInfo } from '../core/auth-info.js';
 import type { ChallengeBuilder } from '../core/challenge.js';
 
 declare global {
-  // Declaration merging is how Express request properties are typed; a namespace is the only way.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // Express types its request through this global namespace; merging into it is the only way to add `auth`.
   namespace Express {
     interface Request {
       /**

@@ -34,7 +34,6 @@ import { setChallenge } from './request.js';
  */
 export function tokenGuard(options: TokenGuardOptions): RequestHandler {
   const config = compileGuardOptions(options);
-  const { challenge } = config;
 
   return function tokenGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (
@@ -45,10 +44,10 @@ export function tokenGuard(options: TokenGuardOptions): RequestHandler {
       next();
       return;
     }
-    setChallenge(req, challenge);
+    setChallenge(req, config.challenge);
     const authorization = req.headers.authorization;
     const fromQuery = config.allowQuery ? queryParameter(req.query) : undefined;
-    let result: AuthInfo | Promise<AuthInfo>;
+    let result: AuthInfo | Promise<AuthInfo> | undefined;
     try {
       const token = selectToken(
         authorization,
@@ -56,22 +55,21 @@ export function tokenGuard(options: TokenGuardOptions): RequestHandler {
         config.allowFormBody ? formBodyParameter(req.method, req.headers['content-type'], req.body) : undefined,
         fromQuery,
       );
-      if (token === undefined) {
-        if (!config.credentialsRequired) {
-          next();
-          return;
-        }
+      if (token !== undefined) {
+        result = authenticate(config, token);
+      } else if (config.credentialsRequired) {
         throw new CredentialsRequiredError(authorization ? 'unsupported_scheme' : 'missing');
       }
-      result = authenticate(config, token);
     } catch (error) {
-      refuse(req, res, next, error, challenge);
+      refuse(req, res, next, error);
       return;
     }
-    if (result instanceof Promise) {
+    if (result === undefined) {
+      next();
+    } else if (result instanceof Promise) {
       result.then(
         (info) => admit(req, res, next, info, fromQuery !== undefined),
-        (error: unknown) => refuse(req, res, next, error, challenge),
+        (error: unknown) => refuse(req, res, next, error),
       );
     } else {
       admit(req, res, next, result, fromQuery !== undefined);

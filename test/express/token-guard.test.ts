@@ -435,12 +435,57 @@ describe.each(flavours)('tokenGuard on $name', ({ express }) => {
       expect(authText).not.toContain(T_OK);
     });
 
+    it('B-15: the guard writes nothing anywhere, so no token can reach a log through it', async () => {
+      const written: unknown[] = [];
+      const spies = [
+        ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
+          jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args)),
+        ),
+        jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(chunk) > 0),
+        jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => written.push(chunk) > 0),
+      ];
+      try {
+        for (const token of [T_OK, T_EXP, T_INACT, `${T_OK} x`]) {
+          await request(app).get('/r').set('Authorization', `Bearer ${token}`);
+          await request(app).get('/admin').set('Authorization', `Bearer ${token}`);
+        }
+        await request(fixtureApp(express, { store: { findByAccessTokenHash: () => Promise.reject(new Error('down')) } }))
+          .get('/r')
+          .set('Authorization', `Bearer ${T_OK}`);
+      } finally {
+        spies.forEach((spy) => spy.mockRestore());
+      }
+      expect(written).toEqual([]);
+    });
+
     it('a route guard with no tokenGuard before it answers 401, never 500', async () => {
       const unguarded = express();
       unguarded.get('/r', requireScopes('read'), (_req, res) => {
         res.end();
       });
       expectRefused(await request(unguarded).get('/r').set('Authorization', `Bearer ${T_OK}`), 401, C.C0);
+    });
+
+    it('a handler that throws after an async lookup is the application\'s 500, and the next request still works', async () => {
+      const store: TokenStore = { findByAccessTokenHash: async (hash) => fixtureRecords().find((r) => r.accessTokenHash === hash) };
+      const throwing = express();
+      throwing.use(tokenGuard({ store, clock: () => NOW }));
+      throwing.get('/boom', () => {
+        throw new Error('handler bug');
+      });
+      throwing.get('/ok', (req, res) => {
+        res.json(req.auth?.subject);
+      });
+      throwing.set('env', 'test');
+      const server = await listen(throwing);
+      try {
+        const boom = await request(server).get('/boom').set('Authorization', `Bearer ${T_OK}`);
+        expect([boom.status, boom.headers['www-authenticate']]).toEqual([500, undefined]);
+        const ok = await request(server).get('/ok').set('Authorization', `Bearer ${T_OK}`);
+        expect([ok.status, ok.body]).toEqual([200, 'alice']);
+      } finally {
+        server.close();
+      }
     });
 
     it('H-07: an authenticated 200 carries no public or s-maxage, errors carry no-store', async () => {
