@@ -17,9 +17,10 @@ export {
   type InvalidTokenReason,
 } from './core/errors.js';
 export { hashToken } from './core/hash.js';
+export { parseAccessToken } from './core/parse-access-token.js';
 export type { TokenGuardOptions } from './core/options.js';
 export type { AccessToken, GrantType, Property } from './core/record.js';
-export type { TokenStore } from './core/store.js';
+export type { TokenStore, WritableTokenStore } from './core/store.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
 export { tokenGuard } from './express/token-guard.js';

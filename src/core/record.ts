@@ -60,6 +60,8 @@ export interface AccessToken {
   refreshTokenScopes?: string[];
 }
 
+import { invalidArgType, invalidArgValue } from './arg-errors.js';
+
 type Check = (value: unknown) => boolean;
 
 const isString: Check = (value) => typeof value === 'string';
@@ -91,6 +93,9 @@ const FIELDS: ReadonlyArray<readonly [keyof AccessToken, Check, string]> = [
   ['refreshTokenScopes', isStringArray, 'an array of strings'],
 ];
 
+/** The record's fields in their canonical order. */
+export const RECORD_FIELDS: readonly (keyof AccessToken)[] = FIELDS.map(([field]) => field);
+
 /** What is wrong with a would-be record: the field, and what it should have been. */
 export interface RecordProblem {
   field: string;
@@ -112,4 +117,37 @@ export function findRecordProblem(value: unknown): RecordProblem | undefined {
     if (fieldValue !== undefined && !check(fieldValue)) return { field, expected };
   }
   return undefined;
+}
+
+/**
+ * Checks a record a store is about to write and returns a copy of its known fields, in canonical
+ * order, with arrays and properties copied (a property's `hidden` only where it was given). Throws a
+ * `TypeError` naming the field (prefixed with `what`) when `accessTokenHash` is missing or empty, or
+ * when a field has the wrong type (`null` included). Fields this package does not know are dropped.
+ */
+export function checkRecord(record: unknown, what: string): AccessToken {
+  const problem = findRecordProblem(record);
+  if (problem !== undefined) {
+    throw invalidArgType(`${problem.field === '(record)' ? what : `${what}.${problem.field}`} must be ${problem.expected}`);
+  }
+  const { accessTokenHash } = record as AccessToken;
+  if (accessTokenHash === undefined || accessTokenHash === '') {
+    throw invalidArgValue(`${what}.accessTokenHash is required: hashToken(token) gives it`);
+  }
+  return copyRecord(record as AccessToken);
+}
+
+/** A copy of a well-formed record's known fields, in canonical order; see {@link checkRecord}. */
+export function copyRecord(record: AccessToken): AccessToken {
+  const copy: Record<string, unknown> = {};
+  for (const field of RECORD_FIELDS) {
+    const value = record[field];
+    if (value === undefined) continue;
+    if (field === 'properties') {
+      copy[field] = (value as Property[]).map(({ key, value, hidden }) => (hidden === undefined ? { key, value } : { key, value, hidden }));
+    } else {
+      copy[field] = Array.isArray(value) ? [...value] : value;
+    }
+  }
+  return copy as AccessToken;
 }

@@ -18,3 +18,30 @@ export interface TokenStore {
   /** Returns the record whose `accessTokenHash` is `hash`, or `undefined` when there is none. */
   findByAccessTokenHash(hash: string): AccessToken | null | undefined | PromiseLike<AccessToken | null | undefined>;
 }
+
+/**
+ * A store that can also be written: what the token CLI, importers and the contract suite
+ * (`express-token-guard/testing`) work with. Every store in this package implements it.
+ *
+ * - `save` is an upsert keyed by `accessTokenHash`; a record without it, or with a field of the wrong
+ *   type, is refused with a `TypeError` naming the field. Fields this package does not know are
+ *   not kept. Saving an already-expired record is allowed; a store may drop it.
+ * - `saveMany` checks every record first and writes nothing if one is refused.
+ * - The delete methods resolve to what they deleted: a boolean, or a count.
+ * - `close()`, where present, frees what the store holds itself (timers, subscriptions), never the
+ *   client, pool or database the application passed in.
+ */
+export interface WritableTokenStore extends TokenStore {
+  /** Stores a record, replacing any with the same `accessTokenHash`. */
+  save(record: AccessToken): Promise<void>;
+  /** Stores several records; nothing is written when one of them is refused. */
+  saveMany(records: readonly AccessToken[]): Promise<void>;
+  /** Deletes one token (revocation); resolves to whether there was one. */
+  deleteByAccessTokenHash(hash: string): Promise<boolean>;
+  /** Deletes every token of a resource owner; resolves to how many. */
+  deleteBySubject(subject: string): Promise<number>;
+  /** Deletes every token issued to a client; resolves to how many. */
+  deleteByClientId(clientId: number): Promise<number>;
+  /** Frees what the store holds itself; never the application's client. */
+  close?(): void | Promise<void>;
+}

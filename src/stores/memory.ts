@@ -1,14 +1,15 @@
 import { invalidArgType } from '../core/arg-errors.js';
 import type { AccessToken } from '../core/record.js';
 import { sealRecord } from '../core/sealed-record.js';
-import type { TokenStore } from '../core/store.js';
+import type { WritableTokenStore } from '../core/store.js';
+import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 
 /**
  * Keeps records in a `Map` keyed by `accessTokenHash`, in this process only: for tests, examples
  * and single-instance services whose tokens can be re-seeded at start. Records are checked, copied
  * and frozen when saved, so neither the caller nor a handler reading `req.auth.accessToken` can
  * change what is stored, and the guard does not re-check their types on each request. Expired
- * records stay until deleted (the guard refuses them).
+ * records stay until deleted; `deleteExpired()` removes them.
  *
  * `findByAccessTokenHash` answers synchronously (awaiting it works too), so the guard's lookup
  * costs no promise.
@@ -18,15 +19,17 @@ import type { TokenStore } from '../core/store.js';
  *   { accessTokenHash: hashToken('demo-token'), accessTokenExpiresAt: Date.now() + 3_600_000, scopes: ['items:read'] },
  * ]);
  */
-export class MemoryTokenStore implements TokenStore {
+export class MemoryTokenStore implements WritableTokenStore {
   readonly #records = new Map<string, Readonly<AccessToken>>();
+  readonly #bySubject = new Map<string, Set<string>>();
+  readonly #byClientId = new Map<number, Set<string>>();
 
   /** @param records Records to start with; each is checked as by {@link MemoryTokenStore.save}. */
   constructor(records: Iterable<AccessToken> = []) {
     if (records === null || typeof (records as Partial<Iterable<AccessToken>>)[Symbol.iterator] !== 'function') {
       throw invalidArgType('MemoryTokenStore: records must be an iterable of AccessToken records');
     }
-    for (const record of records) this.#put(record, 'MemoryTokenStore: records[]');
+    for (const record of records) this.#put(sealRecord(record, 'MemoryTokenStore: records[]'));
   }
 
   /**
@@ -34,7 +37,13 @@ export class MemoryTokenStore implements TokenStore {
    * naming the field when `accessTokenHash` is missing or a field has the wrong type.
    */
   async save(record: AccessToken): Promise<void> {
-    this.#put(record, 'MemoryTokenStore.save: record');
+    this.#put(sealRecord(record, 'MemoryTokenStore.save: record'));
+  }
+
+  /** Stores several records; when one is refused, none is stored. */
+  async saveMany(records: readonly AccessToken[]): Promise<void> {
+    const sealed = checkRecords('MemoryTokenStore.saveMany', records).map((record) => sealRecord(record, 'record'));
+    for (const record of sealed) this.#put(record);
   }
 
   /** The record stored under `hash` (frozen), or `undefined`. */
@@ -44,7 +53,34 @@ export class MemoryTokenStore implements TokenStore {
 
   /** Deletes the record stored under `hash` (revocation); resolves to whether there was one. */
   async deleteByAccessTokenHash(hash: string): Promise<boolean> {
-    return this.#records.delete(hash);
+    return this.#delete(checkHash('MemoryTokenStore.deleteByAccessTokenHash', hash));
+  }
+
+  /** Deletes every record of `subject`; resolves to how many. */
+  async deleteBySubject(subject: string): Promise<number> {
+    const hashes = this.#bySubject.get(checkSubject('MemoryTokenStore.deleteBySubject', subject));
+    return this.#deleteAll(hashes);
+  }
+
+  /** Deletes every record issued to `clientId`; resolves to how many. */
+  async deleteByClientId(clientId: number): Promise<number> {
+    const hashes = this.#byClientId.get(checkClientId('MemoryTokenStore.deleteByClientId', clientId));
+    return this.#deleteAll(hashes);
+  }
+
+  /**
+   * Deletes every record whose access token has expired at `now` (default: the current time), those
+   * without an expiry included; resolves to how many.
+   */
+  async deleteExpired(now?: number): Promise<number> {
+    const at = checkNow('MemoryTokenStore.deleteExpired', now);
+    let deleted = 0;
+    for (const [hash, { accessTokenExpiresAt }] of this.#records) {
+      if (accessTokenExpiresAt === undefined || accessTokenExpiresAt === 0 || accessTokenExpiresAt <= at) {
+        if (this.#delete(hash)) deleted++;
+      }
+    }
+    return deleted;
   }
 
   /** How many records are stored, expired ones included. */
@@ -52,8 +88,38 @@ export class MemoryTokenStore implements TokenStore {
     return this.#records.size;
   }
 
-  #put(record: AccessToken, what: string): void {
-    const sealed = sealRecord(record, what);
-    this.#records.set(sealed.accessTokenHash as string, sealed);
+  #put(record: Readonly<AccessToken>): void {
+    const hash = record.accessTokenHash as string;
+    this.#delete(hash);
+    this.#records.set(hash, record);
+    if (record.subject !== undefined) addTo(this.#bySubject, record.subject, hash);
+    if (record.clientId !== undefined) addTo(this.#byClientId, record.clientId, hash);
   }
+
+  #delete(hash: string): boolean {
+    const record = this.#records.get(hash);
+    if (record === undefined) return false;
+    this.#records.delete(hash);
+    if (record.subject !== undefined) removeFrom(this.#bySubject, record.subject, hash);
+    if (record.clientId !== undefined) removeFrom(this.#byClientId, record.clientId, hash);
+    return true;
+  }
+
+  #deleteAll(hashes: Set<string> | undefined): number {
+    let deleted = 0;
+    for (const hash of [...(hashes ?? [])]) if (this.#delete(hash)) deleted++;
+    return deleted;
+  }
+}
+
+function addTo<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
+  const hashes = index.get(key);
+  if (hashes === undefined) index.set(key, new Set([hash]));
+  else hashes.add(hash);
+}
+
+function removeFrom<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
+  const hashes = index.get(key);
+  hashes?.delete(hash);
+  if (hashes?.size === 0) index.delete(key);
 }

@@ -59,7 +59,7 @@ describe('the packed package in a fresh project', () => {
     const expected = [
       'AuthError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InvalidRequestError',
       'InvalidTokenError', 'MemoryTokenStore', 'StoreUnavailableError', 'authErrorHandler', 'hashToken', 'isAuthError',
-      'requireAnyScope', 'requireScopes', 'tokenGuard',
+      'parseAccessToken', 'requireAnyScope', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
     const cjs = node(['-e', "console.log(JSON.stringify(Object.keys(require('express-token-guard')).sort()))"], dir);

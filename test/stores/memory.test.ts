@@ -1,4 +1,5 @@
 import { MemoryTokenStore, hashToken, type AccessToken } from '../../src/index.js';
+import { storeContract } from '../../src/testing/index.js';
 import { NOW, T_OK, fixtureRecords, record } from '../helpers/fixtures.js';
 
 describe('MemoryTokenStore', () => {
@@ -92,3 +93,5 @@ describe('MemoryTokenStore', () => {
     );
   });
 });
+
+storeContract('MemoryTokenStore', () => new MemoryTokenStore(), { describe, it, afterEach, capabilities: { deleteExpired: true } });

@@ -1,0 +1,1 @@
+export { storeContract, type ContractStore, type StoreCapabilities, type StoreContractOptions } from './store-contract.js';

@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { hashToken } from '../../src/index.js';
+import { CorruptRecordError } from '../../src/stores/corrupt-record.js';
+import { SqliteTokenStore } from '../../src/stores/sqlite.js';
+import { storeContract } from '../../src/testing/index.js';
+import { C, record } from '../helpers/fixtures.js';
+import { guardedApp } from '../helpers/guarded-app.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'etg-sqlite-'));
+const file = join(dir, 'tokens.db');
+const database = new Database(file);
+let tables = 0;
+
+afterAll(() => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+storeContract('SqliteTokenStore', () => new SqliteTokenStore({ database, table: `contract_${++tables}` }), {
+  describe,
+  it,
+  afterEach,
+  capabilities: { deleteExpired: true },
+});
+
+describe('SqliteTokenStore', () => {
+  const now = Date.now();
+  const live = (token: string, fields = {}) => record(token, { accessTokenExpiresAt: now + 3_600_000, scopes: ['read'], ...fields });
+
+  it('creates typed columns and indexes, and keeps records across reopening the file', async () => {
+    const store = new SqliteTokenStore({ database, table: 'persisted' });
+    await store.save(live('kept', { subject: 'alice', clientId: 7 }));
+    const columns = database.prepare('SELECT name, type FROM pragma_table_info(?)').all('persisted');
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        { name: 'access_token_hash', type: 'TEXT' },
+        { name: 'access_token_expires_at', type: 'INTEGER' },
+        { name: 'client_id', type: 'INTEGER' },
+        { name: 'scopes', type: 'TEXT' },
+      ]),
+    );
+    const indexes = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all('persisted');
+    expect(indexes).toEqual(expect.arrayContaining(['persisted_subject', 'persisted_client_id', 'persisted_access_token_expires_at']));
+    const reopened = new Database(file);
+    try {
+      expect(new SqliteTokenStore({ database: reopened, table: 'persisted' }).findByAccessTokenHash(hashToken('kept'))).toEqual(
+        live('kept', { subject: 'alice', clientId: 7 }),
+      );
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('answers lookups synchronously, so the guard needs no promise', () => {
+    const store = new SqliteTokenStore({ database, table: 'sync' });
+    expect(store.findByAccessTokenHash(hashToken('none'))).toBeUndefined();
+  });
+
+  it('serves the guard: a saved token is accepted, a deleted one refused on the next request', async () => {
+    const store = new SqliteTokenStore({ database, table: 'guarded' });
+    await store.save(live('t1', { subject: 'alice' }));
+    const app = guardedApp(store);
+    const ok = await request(app).get('/r').set('Authorization', 'Bearer t1');
+    expect([ok.status, ok.body]).toEqual([200, { subject: 'alice' }]);
+    await store.deleteBySubject('alice');
+    const gone = await request(app).get('/r').set('Authorization', 'Bearer t1');
+    expect([gone.status, gone.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
+  });
+
+  it.each<[string, string, string]>([
+    ['invalid JSON in scopes', "scopes = '[\"read\"'", 'scopes'],
+    ['scopes that are not an array', "scopes = '\"read\"'", 'scopes'],
+    ['a text client id', "client_id = 'abc'", 'clientId'],
+    ['a client id beyond 2^53-1', 'client_id = 9007199254740993', 'clientId'],
+    ['a fractional expiry', 'access_token_expires_at = access_token_expires_at + 0.5', 'accessTokenExpiresAt'],
+    ['properties without values', `properties = '[{"key":"k"}]'`, 'properties'],
+  ])('a corrupt row (%s) is 401 for that token only, reported to onError', async (_name, assignment, field) => {
+    const errors: Error[] = [];
+    const table = `corrupt_${field}_${Math.abs(assignment.length)}`;
+    const store = new SqliteTokenStore({ database, table, onError: (error) => errors.push(error) });
+    await store.saveMany([live('bad'), live('good', { subject: 'bob' })]);
+    database.prepare(`UPDATE ${table} SET ${assignment} WHERE access_token_hash = ?`).run(hashToken('bad'));
+    const app = guardedApp(store);
+    const bad = await request(app).get('/r').set('Authorization', 'Bearer bad');
+    expect([bad.status, bad.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
+    expect((await request(app).get('/r').set('Authorization', 'Bearer good')).status).toBe(200);
+    expect(errors).toEqual([expect.any(CorruptRecordError)]);
+    expect(errors[0]).toMatchObject({ code: 'ERR_CORRUPT_RECORD', field, accessTokenHash: hashToken('bad') });
+    expect(errors[0]?.message).toBe(
+      `SqliteTokenStore: the record stored for hash ${hashToken('bad')} is corrupt (${field}); it is treated as unknown`,
+    );
+  });
+
+  it('warns once per corrupt read by default', async () => {
+    const warnings: unknown[] = [];
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation((warning) => void warnings.push(warning));
+    try {
+      const store = new SqliteTokenStore({ database, table: 'warned' });
+      await store.save(live('bad'));
+      database.prepare("UPDATE warned SET scopes = 'x'").run();
+      expect(store.findByAccessTokenHash(hashToken('bad'))).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings).toEqual([expect.any(CorruptRecordError)]);
+  });
+
+  it('a closed database is a 503, never a pass', async () => {
+    const own = new Database(':memory:');
+    const store = new SqliteTokenStore({ database: own });
+    await store.save(live('t'));
+    own.close();
+    const res = await request(guardedApp(store)).get('/r').set('Authorization', 'Bearer t');
+    expect([res.status, res.headers['www-authenticate']]).toEqual([503, C.C0]);
+  });
+
+  it.each<[unknown, string]>([
+    [undefined, 'SqliteTokenStore: options must be an object, e.g. { database }'],
+    [{}, 'SqliteTokenStore: options.database must be a better-sqlite3 Database'],
+    [{ database, table: 'a-b' }, 'SqliteTokenStore: table must be a table name of letters, digits and _ (at most 63 each), not "a-b"'],
+    [{ database, table: 'x"; DROP TABLE y; --' }, 'SqliteTokenStore: table must be a table name of letters, digits and _ (at most 63 each), not "x\\"; DROP TABLE y; --"'],
+    [{ database, table: 'main.tokens' }, 'SqliteTokenStore: table must be a table name of letters, digits and _ (at most 63 each), not "main.tokens"'],
+    [{ database, onError: 'log' }, 'SqliteTokenStore: options.onError must be a function'],
+    [{ database, tabel: 'x' }, 'SqliteTokenStore: unknown option "tabel" (it takes database, table, onError)'],
+  ])('refuses bad options %#, naming them', (options, message) => {
+    expect(() => new SqliteTokenStore(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', message }));
+  });
+
+  it('refuses a table that exists with other columns', () => {
+    database.exec('CREATE TABLE foreign_table (id INTEGER PRIMARY KEY, name TEXT)');
+    expect(() => new SqliteTokenStore({ database, table: 'foreign_table' })).toThrow('SqliteTokenStore: table "foreign_table" is not one this store made (no such column: subject)');
+  });
+
+  it('checks its arguments', async () => {
+    const store = new SqliteTokenStore({ database, table: 'args' });
+    await expect(store.deleteByClientId('1' as never)).rejects.toThrow(
+      'SqliteTokenStore.deleteByClientId: clientId must be an integer no larger than 2^53-1',
+    );
+    await expect(store.deleteBySubject(1 as never)).rejects.toThrow('SqliteTokenStore.deleteBySubject: subject must be a string');
+    await expect(store.deleteExpired(1.5)).rejects.toThrow('SqliteTokenStore.deleteExpired: now must be an integer (ms since the epoch)');
+    await expect(store.saveMany('x' as never)).rejects.toThrow('SqliteTokenStore.saveMany: records must be an array of AccessToken records');
+  });
+});
