@@ -1,9 +1,10 @@
-import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
+import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, type AccessToken } from '../core/record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
-import { CorruptRecordError, warnOnError, type OnStoreError } from './corrupt-record.js';
+import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
 import { ARRAY_FIELDS, COLUMNS, quoteTable, rowToRecord, type ColumnDecoders } from './sql-columns.js';
+import { checkStoreOptions } from './store-options.js';
 
 /** The part of a better-sqlite3 `Statement` the store uses. */
 export interface SqliteStatement {
@@ -61,15 +62,10 @@ export class SqliteTokenStore implements WritableTokenStore {
   readonly #upsertAll: (rows: unknown[][]) => void;
 
   constructor(options: SqliteTokenStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw invalidArgType(`${NAME}: options must be an object, e.g. { database }`);
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) throw invalidArgValue(`${NAME}: unknown option "${name}" (it takes ${OPTION_NAMES.join(', ')})`);
-    }
-    const { database, table = 'access_tokens', onError = warnOnError } = options;
+    const { database, table = 'access_tokens', onError } = checkStoreOptions(NAME, options, OPTION_NAMES, '{ database }');
     if (typeof database?.prepare !== 'function' || typeof database.exec !== 'function' || typeof database.transaction !== 'function') {
       throw invalidArgType(`${NAME}: options.database must be a better-sqlite3 Database`);
     }
-    if (typeof onError !== 'function') throw invalidArgType(`${NAME}: options.onError must be a function`);
     const quoted = quoteTable(NAME, table, { schema: false });
     this.#onError = onError;
 

@@ -1,0 +1,231 @@
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { ErrorRequestHandler } from 'express';
+import { createClient, createCluster } from 'redis';
+import { createClient as createClient5 } from 'redis5';
+import request from 'supertest';
+import { hashToken } from '../../src/index.js';
+import { CorruptRecordError } from '../../src/stores/corrupt-record.js';
+import { RedisTokenStore, type RedisClientLike } from '../../src/stores/redis.js';
+import { StoreTimeoutError } from '../../src/stores/timeout.js';
+import { storeContract } from '../../src/testing/index.js';
+import { C, record } from '../helpers/fixtures.js';
+import { guardedApp } from '../helpers/guarded-app.js';
+import { RedisCluster, RedisServer, redisAvailable } from '../helpers/redis-server.js';
+
+const available = redisAvailable();
+const describeRedis = available ? describe : describe.skip;
+const HOUR = 3_600_000;
+const live = (token: string, fields = {}) => record(token, { accessTokenExpiresAt: Date.now() + HOUR, scopes: ['read'], ...fields });
+
+let prefixes = 0;
+const nextPrefix = () => `test-${process.pid}-${++prefixes}:`;
+
+/** Connects a node-redis client that reports errors instead of crashing, as every application must. */
+async function connect<T extends { on(event: 'error', listener: (error: Error) => void): unknown; connect(): Promise<unknown> }>(
+  client: T,
+): Promise<T> {
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+describeRedis('RedisTokenStore', () => {
+  let server: RedisServer;
+  let cluster: RedisCluster;
+  let client6: ReturnType<typeof createClient>;
+  let client5: ReturnType<typeof createClient5>;
+  let clusterClient: ReturnType<typeof createCluster>;
+
+  beforeAll(async () => {
+    [server, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
+    client6 = await connect(createClient({ url: server.url }));
+    client5 = await connect(createClient5({ url: server.url }));
+    clusterClient = await connect(createCluster({ rootNodes: cluster.rootNodes }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([client6?.quit(), client5?.quit(), clusterClient?.quit()]);
+    await Promise.all([server?.stop(), cluster?.stop()]);
+  });
+
+  const capabilities = { dropsExpired: true };
+  storeContract('RedisTokenStore on node-redis 6', () => new RedisTokenStore({ client: client6, prefix: nextPrefix() }), {
+    describe,
+    it,
+    capabilities,
+  });
+  storeContract('RedisTokenStore on node-redis 5', () => new RedisTokenStore({ client: client5, prefix: nextPrefix() }), {
+    describe,
+    it,
+    capabilities,
+  });
+  storeContract('RedisTokenStore on a 3-node Redis Cluster', () => new RedisTokenStore({ client: clusterClient, prefix: nextPrefix() }), {
+    describe,
+    it,
+    capabilities,
+  });
+
+  describe('keys and expiry', () => {
+    it('writes one key per token, expiring at accessTokenExpiresAt, and index sets that expire no earlier', async () => {
+      const prefix = nextPrefix();
+      const store = new RedisTokenStore({ client: client6, prefix });
+      const early = Date.now() + HOUR;
+      const late = early + HOUR;
+      await store.save(live('k1', { subject: 'alice', clientId: 7, accessTokenExpiresAt: late }));
+      await store.save(live('k2', { subject: 'alice', clientId: 7, accessTokenExpiresAt: early }));
+      const keys = (await client6.keys(`${prefix}*`)).sort();
+      expect(keys).toEqual([`${prefix}c:7`, `${prefix}s:alice`, `${prefix}t:${hashToken('k1')}`, `${prefix}t:${hashToken('k2')}`].sort());
+      expect(await client6.pExpireTime(`${prefix}t:${hashToken('k1')}`)).toBe(late);
+      expect(await client6.pExpireTime(`${prefix}t:${hashToken('k2')}`)).toBe(early);
+      expect(await client6.pExpireTime(`${prefix}s:alice`)).toBe(late);
+      expect(await client6.pExpireTime(`${prefix}c:7`)).toBe(late);
+      expect((await client6.sMembers(`${prefix}s:alice`)).sort()).toEqual([hashToken('k1'), hashToken('k2')].sort());
+    });
+
+    it('moves the expiry of a token on upsert, and drops a record that has already expired', async () => {
+      const prefix = nextPrefix();
+      const store = new RedisTokenStore({ client: client6, prefix });
+      const later = Date.now() + 5 * HOUR;
+      await store.save(live('m', { subject: 'bob' }));
+      await store.save(live('m', { subject: 'bob', accessTokenExpiresAt: later }));
+      expect(await client6.pExpireTime(`${prefix}t:${hashToken('m')}`)).toBe(later);
+      expect(await client6.pExpireTime(`${prefix}s:bob`)).toBe(later);
+      await store.save(live('m', { subject: 'bob', accessTokenExpiresAt: Date.now() - 1 }));
+      expect(await client6.exists(`${prefix}t:${hashToken('m')}`)).toBe(0);
+      expect(await client6.sMembers(`${prefix}s:bob`)).toEqual([]);
+    });
+
+    it('uses only keys under its prefix, whatever the subject holds', async () => {
+      const prefix = nextPrefix();
+      const store = new RedisTokenStore({ client: clusterClient, prefix });
+      await store.saveMany([live('x1', { subject: '{tag}*?[a]:b' }), live('x2', { subject: '{tag}*?[a]:b', clientId: 1 })]);
+      expect(await store.deleteBySubject('{tag}*?[a]:b')).toBe(2);
+      expect(await store.deleteBySubject('{tag}*?[a]:c')).toBe(0);
+    });
+  });
+
+  describe('behind the guard', () => {
+    it('serves the guard, and two instances with their own clients see each other at once', async () => {
+      const prefix = nextPrefix();
+      const otherClient = await connect(createClient({ url: server.url }));
+      try {
+        const storeA = new RedisTokenStore({ client: client6, prefix });
+        const storeB = new RedisTokenStore({ client: otherClient, prefix });
+        const [appA, appB] = [guardedApp(storeA), guardedApp(storeB)];
+        await storeA.saveMany([live('shared1', { subject: 'carol' }), live('shared2', { subject: 'dave' })]);
+        const ask = (app: typeof appA, token: string) => request(app).get('/r').set('Authorization', `Bearer ${token}`);
+        expect((await ask(appB, 'shared1')).body).toEqual({ subject: 'carol' });
+        expect(await storeA.deleteByAccessTokenHash(hashToken('shared1'))).toBe(true);
+        expect((await ask(appB, 'shared1')).status).toBe(401);
+        expect((await ask(appA, 'shared2')).status).toBe(200);
+        expect(await storeB.deleteBySubject('dave')).toBe(1);
+        const refused = await ask(appA, 'shared2');
+        expect([refused.status, refused.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
+      } finally {
+        await otherClient.quit();
+      }
+    });
+
+    it.each<[string, (client: typeof client6, key: string) => Promise<unknown>, string]>([
+      ['invalid JSON', (client, key) => client.hSet(key, 'r', '{"accessTokenHash":'), '(JSON)'],
+      ['a field of the wrong type', (client, key) => client.hSet(key, 'r', JSON.stringify({ ...live('bad'), scopes: 'read' })), 'scopes'],
+      ['a key of another type', async (client, key) => client.multi().del(key).set(key, 'x').exec(), '(key type)'],
+    ])('a corrupt record (%s) is 401 for that token only, reported to onError', async (_name, corrupt, field) => {
+      const prefix = nextPrefix();
+      const errors: Error[] = [];
+      const store = new RedisTokenStore({ client: client6, prefix, onError: (error) => errors.push(error) });
+      await store.saveMany([live('bad'), live('good', { subject: 'erin' })]);
+      await corrupt(client6, `${prefix}t:${hashToken('bad')}`);
+      const app = guardedApp(store);
+      const bad = await request(app).get('/r').set('Authorization', 'Bearer bad');
+      expect([bad.status, bad.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
+      expect((await request(app).get('/r').set('Authorization', 'Bearer good')).body).toEqual({ subject: 'erin' });
+      expect(errors).toEqual([expect.any(CorruptRecordError)]);
+      expect(errors[0]).toMatchObject({ field, accessTokenHash: hashToken('bad') });
+    });
+  });
+
+  describe('faults', () => {
+    const causes: unknown[] = [];
+    const capture: ErrorRequestHandler = (error: { status: number; cause?: unknown }, _req, res, _next) => {
+      causes.push(error.cause);
+      res.status(error.status).end();
+    };
+    beforeEach(() => {
+      causes.length = 0;
+    });
+
+    it('a killed redis-server gives 503; once it is back, requests succeed without restarting the app', async () => {
+      const own = await RedisServer.start();
+      const client = await connect(createClient({ url: own.url }));
+      try {
+        const store = new RedisTokenStore({ client, prefix: nextPrefix(), timeoutMs: 300 });
+        const app = guardedApp(store);
+        app.use(capture);
+        await store.save(live('t', { subject: 'frank' }));
+        const ask = () => request(app).get('/r').set('Authorization', 'Bearer t');
+        expect((await ask()).status).toBe(200);
+
+        await own.kill();
+        const down = await ask();
+        expect([down.status, down.headers['www-authenticate'], down.headers['cache-control']]).toEqual([503, C.C0, 'no-store']);
+
+        const ready = once(client, 'ready');
+        await own.startAgain();
+        await ready;
+        await store.save(live('t', { subject: 'frank' }));
+        expect((await ask()).body).toEqual({ subject: 'frank' });
+      } finally {
+        await client.quit().catch(() => undefined);
+        await own.stop();
+      }
+    }, 30_000);
+
+    it('a server that accepts and never answers gives 503 after timeoutMs', async () => {
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => void sockets.push(socket)).listen(0, '127.0.0.1');
+      await once(silent, 'listening');
+      const { port } = silent.address() as { port: number };
+      const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+      client.on('error', () => undefined);
+      const connecting = client.connect().catch(() => undefined);
+      try {
+        const store = new RedisTokenStore({ client: client as unknown as RedisClientLike, timeoutMs: 150 });
+        const app = guardedApp(store);
+        app.use(capture);
+        const res = await request(app).get('/r').set('Authorization', 'Bearer t');
+        expect([res.status, res.headers['www-authenticate']]).toEqual([503, C.C0]);
+        expect(causes).toEqual([expect.any(StoreTimeoutError)]);
+        expect(causes[0]).toMatchObject({ timeoutMs: 150, message: 'RedisTokenStore: no answer within 150 ms' });
+      } finally {
+        client.destroy();
+        await connecting;
+        sockets.forEach((socket) => socket.destroy());
+        silent.close();
+      }
+    });
+
+    it('a client that was never connected gives 503', async () => {
+      const client = createClient({ url: server.url });
+      const app = guardedApp(new RedisTokenStore({ client: client as unknown as RedisClientLike }));
+      app.use(capture);
+      expect((await request(app).get('/r').set('Authorization', 'Bearer t')).status).toBe(503);
+    });
+  });
+
+  describe('options', () => {
+    it.each<[unknown, string]>([
+      [{}, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
+      [{ client: { hGet() {}, sMembers() {} } }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no eval())'],
+      [{ client: 'redis://x' }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
+      [{ client: {}, prefx: 'x' }, 'RedisTokenStore: unknown option "prefx" (it takes client, prefix, timeoutMs, onError)'],
+      [{ client: null, prefix: 1 }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
+      [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, prefix: 1 }, 'RedisTokenStore: options.prefix must be a string'],
+      [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, timeoutMs: 0 }, 'RedisTokenStore: options.timeoutMs must be a positive number of ms (at most 2^31-1)'],
+      [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, timeoutMs: '1000' }, 'RedisTokenStore: options.timeoutMs must be a number'],
+    ])('refuses bad options %#, naming them', (options, message) => {
+      expect(() => new RedisTokenStore(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', message }));
+    });
+  });
+});
