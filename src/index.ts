@@ -24,4 +24,6 @@ export type { TokenStore, WritableTokenStore } from './core/store.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
 export { tokenGuard } from './express/token-guard.js';
+export { CorruptRecordError, type OnStoreError } from './stores/corrupt-record.js';
 export { MemoryTokenStore } from './stores/memory.js';
+export { StoreTimeoutError } from './stores/timeout.js';

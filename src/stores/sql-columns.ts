@@ -1,6 +1,6 @@
 import { invalidArgValue } from '../core/arg-errors.js';
 import { RECORD_FIELDS, findRecordProblem, type AccessToken } from '../core/record.js';
-import { CorruptRecordError } from './corrupt-record.js';
+import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
 
 /** The SQL column of each record field: the field's name in snake_case. */
 export const COLUMNS: ReadonlyArray<readonly [keyof AccessToken, string]> = RECORD_FIELDS.map((field) => [
@@ -65,4 +65,19 @@ export function rowToRecord(
   }
   const problem = findRecordProblem(record);
   return problem === undefined ? (record as AccessToken) : new CorruptRecordError(store, hash, problem.field);
+}
+
+/** {@link rowToRecord} for a lookup: a corrupt row goes to `onError` and reads as no record. */
+export function readRow(
+  store: string,
+  hash: string,
+  row: Record<string, unknown> | undefined,
+  decode: ColumnDecoders,
+  onError: OnStoreError,
+): AccessToken | undefined {
+  if (row === undefined) return undefined;
+  const record = rowToRecord(store, hash, row, decode);
+  if (!(record instanceof CorruptRecordError)) return record;
+  onError(record);
+  return undefined;
 }

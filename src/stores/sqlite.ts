@@ -2,8 +2,8 @@ import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, type AccessToken } from '../core/record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
-import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
-import { ARRAY_FIELDS, COLUMNS, quoteTable, rowToRecord, type ColumnDecoders } from './sql-columns.js';
+import type { OnStoreError } from './corrupt-record.js';
+import { ARRAY_FIELDS, COLUMNS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
 import { checkStoreOptions } from './store-options.js';
 
 /** The part of a better-sqlite3 `Statement` the store uses. */
@@ -116,14 +116,7 @@ export class SqliteTokenStore implements WritableTokenStore {
 
   /** The record stored under `hash`, or `undefined` (also for a corrupt row, reported to `onError`). */
   findByAccessTokenHash(hash: string): AccessToken | undefined {
-    const row = this.#find.get(hash) as Record<string, unknown> | undefined;
-    if (row === undefined) return undefined;
-    const record = rowToRecord(NAME, hash, row, decode);
-    if (record instanceof CorruptRecordError) {
-      this.#onError(record);
-      return undefined;
-    }
-    return record;
+    return readRow(NAME, hash, this.#find.get(hash) as Record<string, unknown> | undefined, decode, this.#onError);
   }
 
   /** Deletes one token; resolves to whether there was one. */

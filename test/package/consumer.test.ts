@@ -57,8 +57,8 @@ describe('the packed package in a fresh project', () => {
 
   it('exports the same API to import and to require', () => {
     const expected = [
-      'AuthError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InvalidRequestError',
-      'InvalidTokenError', 'MemoryTokenStore', 'StoreUnavailableError', 'authErrorHandler', 'hashToken', 'isAuthError',
+      'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InvalidRequestError',
+      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'authErrorHandler', 'hashToken', 'isAuthError',
       'parseAccessToken', 'requireAnyScope', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
@@ -68,6 +68,20 @@ describe('the packed package in a fresh project', () => {
     expect(node(['-e', "console.log(require('express-token-guard').hashToken('abc'))"], dir).trim()).toBe(
       'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0',
     );
+  });
+
+  it.each([
+    ['express-token-guard/redis', ['RedisTokenStore']],
+    ['express-token-guard/postgres', ['PostgresTokenStore']],
+    ['express-token-guard/sqlite', ['SqliteTokenStore']],
+    ['express-token-guard/testing', ['storeContract']],
+  ])('%s loads without any database driver installed, by import and by require', (subpath, names) => {
+    const drivers = /node_modules[\\/](redis|@redis|pg|pg-[a-z]+|better-sqlite3)[\\/]/;
+    const cjs = node(['-e', `const m = require('${subpath}'); const loaded = Object.keys(require.cache).filter((f) => ${drivers}.test(f)); console.log(JSON.stringify([Object.keys(m).sort(), loaded]))`], dir);
+    const esm = node(['--input-type=module', '-e', `import * as m from '${subpath}'; console.log(JSON.stringify(Object.keys(m).sort()))`], dir);
+    expect(JSON.parse(cjs)).toEqual([names, []]);
+    expect(JSON.parse(esm)).toEqual(names);
+    expect(() => node(['-e', "require('redis')"], dir)).toThrow(/Cannot find module 'redis'/);
   });
 
   it('type-checks the README quick start, and typed req.auth, in a strict TypeScript project', () => {

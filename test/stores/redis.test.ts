@@ -1,16 +1,15 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { ErrorRequestHandler } from 'express';
 import { createClient, createCluster } from 'redis';
 import { createClient as createClient5 } from 'redis5';
 import request from 'supertest';
 import { hashToken } from '../../src/index.js';
-import { CorruptRecordError } from '../../src/stores/corrupt-record.js';
 import { RedisTokenStore, type RedisClientLike } from '../../src/stores/redis.js';
 import { StoreTimeoutError } from '../../src/stores/timeout.js';
 import { storeContract } from '../../src/testing/index.js';
 import { C, record } from '../helpers/fixtures.js';
-import { guardedApp } from '../helpers/guarded-app.js';
+import { expectCorruptionIsolated } from '../helpers/corruption.js';
+import { causeCapture, guardedApp } from '../helpers/guarded-app.js';
 import { RedisCluster, RedisServer, redisAvailable } from '../helpers/redis-server.js';
 
 const available = redisAvailable();
@@ -133,25 +132,16 @@ describeRedis('RedisTokenStore', () => {
       ['a key of another type', async (client, key) => client.multi().del(key).set(key, 'x').exec(), '(key type)'],
     ])('a corrupt record (%s) is 401 for that token only, reported to onError', async (_name, corrupt, field) => {
       const prefix = nextPrefix();
-      const errors: Error[] = [];
-      const store = new RedisTokenStore({ client: client6, prefix, onError: (error) => errors.push(error) });
-      await store.saveMany([live('bad'), live('good', { subject: 'erin' })]);
-      await corrupt(client6, `${prefix}t:${hashToken('bad')}`);
-      const app = guardedApp(store);
-      const bad = await request(app).get('/r').set('Authorization', 'Bearer bad');
-      expect([bad.status, bad.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
-      expect((await request(app).get('/r').set('Authorization', 'Bearer good')).body).toEqual({ subject: 'erin' });
-      expect(errors).toEqual([expect.any(CorruptRecordError)]);
-      expect(errors[0]).toMatchObject({ field, accessTokenHash: hashToken('bad') });
+      await expectCorruptionIsolated(
+        (onError) => new RedisTokenStore({ client: client6, prefix, onError }),
+        (hash) => corrupt(client6, `${prefix}t:${hash}`),
+        field,
+      );
     });
   });
 
   describe('faults', () => {
-    const causes: unknown[] = [];
-    const capture: ErrorRequestHandler = (error: { status: number; cause?: unknown }, _req, res, _next) => {
-      causes.push(error.cause);
-      res.status(error.status).end();
-    };
+    const { causes, handler: capture } = causeCapture();
     beforeEach(() => {
       causes.length = 0;
     });
