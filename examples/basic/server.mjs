@@ -1,7 +1,10 @@
 // @ts-check
-// The demo server behind `npm start`: an API protected by express-token-guard on the in-memory store,
-// seeded with fresh demo tokens at each start. Prints curl lines that show each outcome.
+// The demo server behind `npm start`: an API protected by express-token-guard, seeded with fresh demo
+// tokens at each start. Prints curl lines that show each outcome.
+//   node examples/basic/server.mjs [--store memory | --store sqlite:./tokens.db]
+// The in-memory store is the default; with sqlite the tokens' hashes (never the tokens) go to the file.
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import express from 'express';
 import {
   MemoryTokenStore,
@@ -11,6 +14,24 @@ import {
   requireScopes,
   tokenGuard,
 } from 'express-token-guard';
+
+/** @param {string} message @returns {never} */
+function usage(message) {
+  console.error(`${message}\nusage: node examples/basic/server.mjs [--store memory | --store sqlite:<file>]`);
+  process.exit(2);
+}
+
+/** @type {{ store: string }} */
+let args = { store: 'memory' };
+try {
+  const { values } = parseArgs({ options: { store: { type: 'string', default: 'memory' } }, strict: true });
+  args = { store: values.store };
+} catch (error) {
+  usage(/** @type {Error} */ (error).message);
+}
+if (args.store !== 'memory' && !/^sqlite:.+/.test(args.store)) {
+  usage(`--store must be "memory" or "sqlite:<file>", not "${args.store}"`);
+}
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -24,7 +45,7 @@ const hour = 60 * 60 * 1000;
 const newToken = () => randomBytes(32).toString('base64url');
 const tokens = { valid: newToken(), readOnly: newToken(), expired: newToken() };
 
-const store = new MemoryTokenStore([
+const records = [
   {
     accessTokenHash: hashToken(tokens.valid),
     accessTokenExpiresAt: now + hour,
@@ -53,7 +74,24 @@ const store = new MemoryTokenStore([
     subject: 'alice',
     scopes: ['items:read'],
   },
-]);
+];
+
+/** @returns {Promise<import('express-token-guard').WritableTokenStore>} */
+async function openStore() {
+  if (args.store === 'memory') return new MemoryTokenStore(records);
+  const file = args.store.slice('sqlite:'.length);
+  const [{ default: Database }, { SqliteTokenStore }] = await Promise.all([
+    import('better-sqlite3'),
+    import('express-token-guard/sqlite'),
+  ]);
+  const sqlite = new SqliteTokenStore({ database: new Database(file) });
+  // The previous run's demo tokens are of no use: their values were never stored.
+  await Promise.all(['alice', 'bob'].map((subject) => sqlite.deleteBySubject(subject)));
+  await sqlite.saveMany(records);
+  return sqlite;
+}
+
+const store = await openStore().catch((/** @type {Error} */ error) => usage(`--store ${args.store}: ${error.message}`));
 
 const items = [{ id: 1, name: 'first item' }];
 const app = express();
@@ -88,7 +126,7 @@ server.on('listening', () => {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/api/items`;
   const curl = (/** @type {string | undefined} */ token) =>
     `  curl -i ${token === undefined ? '' : `-H 'Authorization: Bearer ${token}' `}${url}`;
-  console.log(`express-token-guard demo listening on ${url}\n`);
+  console.log(`express-token-guard demo (${args.store} store) listening on ${url}\n`);
   console.log(`A valid token (200):\n${curl(tokens.valid)}\n`);
   console.log(`An expired token (401 invalid_token):\n${curl(tokens.expired)}\n`);
   console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(tokens.readOnly)}\n`);

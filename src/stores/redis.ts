@@ -89,7 +89,7 @@ const INDEX_REMOVE = script(`return redis.call('SREM', KEYS[1], ARGV[1])`);
  * @example
  * import { createClient } from 'redis';
  * import { RedisTokenStore } from 'express-token-guard/redis';
- * const client = createClient({ url: process.env.REDIS_URL });
+ * const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
  * client.on('error', (error) => console.error('redis:', error.message));
  * await client.connect();
  * const store = new RedisTokenStore({ client });

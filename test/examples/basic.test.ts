@@ -1,13 +1,16 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashToken } from '../../src/index.js';
 
 const SERVER = join(__dirname, '../../examples/basic/server.mjs');
 const CURL = /^(.+) \((\d{3})[^)]*\):\n {2}curl -i (?:-H '([^']+)' )?(\S+)$/gm;
 
 /** Starts the example (it imports the built package: `npm test` builds first) and waits for its curl lines. */
-async function start(): Promise<{ child: ChildProcessWithoutNullStreams; output: string }> {
-  const child = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' } });
+async function start(args: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; output: string }> {
+  const child = spawn(process.execPath, [SERVER, ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' } });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -82,5 +85,49 @@ describe('examples/basic (npm start)', () => {
   it('refuses a bad PORT with a message naming it and a non-zero exit', () => {
     const run = spawnSync(process.execPath, [SERVER], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
     expect([run.status, run.stderr.trim()]).toEqual([2, 'PORT must be a port number from 0 to 65535, not "eighty"']);
+  });
+
+  it.each([
+    [['--store', 'redis'], '--store must be "memory" or "sqlite:<file>", not "redis"'],
+    [['--stor', 'memory'], "Unknown option '--stor'"],
+    [['--store', 'sqlite:/nonexistent-dir/x.db'], '--store sqlite:/nonexistent-dir/x.db: Cannot open database because the directory does not exist'],
+  ])('refuses %j with a message naming the argument and a non-zero exit', (args, message) => {
+    const run = spawnSync(process.execPath, [SERVER, ...args], { env: { ...process.env, PORT: '0' }, encoding: 'utf8' });
+    expect([run.status, run.stderr.split('\n')[0]]).toEqual([2, message]);
+  });
+});
+
+describe('examples/basic --store sqlite:<file>', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etg-example-'));
+  const file = join(dir, 'tokens.db');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function run(): Promise<RegExpMatchArray[]> {
+    const { child, output } = await start(['--store', `sqlite:${file}`]);
+    try {
+      const lines = [...output.matchAll(CURL)];
+      for (const [, , status, header, url] of lines) {
+        const res = await fetch(url as string, { headers: header === undefined ? {} : { Authorization: header.slice('Authorization: '.length) } });
+        expect(res.status).toBe(Number(status));
+      }
+      return lines;
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  }
+
+  it('seeds the file and serves the same four outcomes, twice in a row, keeping hashes and never tokens', async () => {
+    const first = await run();
+    const second = await run();
+    expect(second.map((m) => m[2])).toEqual(['200', '401', '403', '401']);
+    const bytes = readFileSync(file).toString('latin1');
+    for (const line of [...first, ...second]) {
+      const token = /Bearer (\S+)'/.exec(line[0])?.[1];
+      if (token === undefined) continue;
+      expect(bytes).not.toContain(token);
+    }
+    const valid = /Bearer (\S+)'/.exec(second[0]?.[0] ?? '')?.[1] as string;
+    expect(bytes).toContain(hashToken(valid));
   });
 });
