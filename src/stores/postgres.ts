@@ -3,7 +3,7 @@ import { checkRecord, type AccessToken } from '../core/record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 import type { OnStoreError } from './corrupt-record.js';
-import { COLUMNS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
+import { COLUMNS, INTEGER_FIELDS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
 import { checkStoreOptions } from './store-options.js';
 import { checkTimeout, withTimeout } from './timeout.js';
 
@@ -58,9 +58,6 @@ const decode: ColumnDecoders = {
 
 const COLUMN_TYPES: Partial<Record<keyof AccessToken, string>> = {
   accessTokenHash: 'text PRIMARY KEY',
-  refreshTokenHash: 'text',
-  subject: 'text',
-  grantType: 'text',
   scopes: 'text[]',
   refreshTokenScopes: 'text[]',
   properties: 'jsonb',
@@ -224,7 +221,7 @@ export class PostgresTokenStore implements WritableTokenStore {
 
   #schema(): string[] {
     const bare = this.#table.split('.').pop() as string;
-    const columns = COLUMNS.map(([field, column]) => `${column} ${COLUMN_TYPES[field] ?? 'bigint'}`);
+    const columns = COLUMNS.map(([field, column]) => `${column} ${COLUMN_TYPES[field] ?? (INTEGER_FIELDS.has(field) ? 'bigint' : 'text')}`);
     return [
       `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${columns.join(', ')})`,
       `CREATE INDEX IF NOT EXISTS "${bare}_subject_idx" ON ${this.#quoted} (subject)`,

@@ -47,7 +47,7 @@ export function quoteTable(what: string, table: unknown, { schema }: { schema: b
  * reads array and integer columns. Returns the record, or a {@link CorruptRecordError} for a row
  * whose values do not make a well-formed record.
  */
-export function rowToRecord(
+function rowToRecord(
   store: string,
   hash: string,
   row: Record<string, unknown>,

@@ -3,7 +3,7 @@ import { checkRecord, type AccessToken } from '../core/record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 import type { OnStoreError } from './corrupt-record.js';
-import { ARRAY_FIELDS, COLUMNS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
+import { ARRAY_FIELDS, COLUMNS, INTEGER_FIELDS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
 import { checkStoreOptions } from './store-options.js';
 
 /** The part of a better-sqlite3 `Statement` the store uses. */
@@ -145,8 +145,7 @@ export class SqliteTokenStore implements WritableTokenStore {
 
 function columnType(field: keyof AccessToken): string {
   if (field === 'accessTokenHash') return 'TEXT NOT NULL';
-  if (ARRAY_FIELDS.has(field)) return 'TEXT';
-  return ['subject', 'grantType', 'refreshTokenHash'].includes(field) ? 'TEXT' : 'INTEGER';
+  return INTEGER_FIELDS.has(field) ? 'INTEGER' : 'TEXT';
 }
 
 function toRow(record: AccessToken): unknown[] {
