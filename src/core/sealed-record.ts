@@ -1,18 +1,18 @@
 import { toAuthInfo, type AuthInfo } from './auth-info.js';
-import { checkRecord, type AccessToken } from './record.js';
+import type { AccessToken } from './record.js';
 
 // Sealed records cannot change, so their checks and their AuthInfo are done once, here, not per request.
 const sealed = new WeakMap<object, AuthInfo>();
 
 /**
- * Checks a record a store is about to keep (as {@link checkRecord} does, throwing a `TypeError`
- * that names the field) and returns a deep-frozen copy whose {@link AuthInfo} is computed now: the
- * guard then skips the type checks for it and only compares hash and expiry.
+ * Deep-freezes a record that `checkRecord` returned (a fresh copy the store now owns) and computes
+ * its {@link AuthInfo} now: the guard then skips the type checks for it and only compares hash and
+ * expiry. Never pass a record that was not checked: the guard trusts a sealed record's types.
  */
-export function sealRecord(record: unknown, what: string): Readonly<AccessToken> {
-  const copy = deepFreeze(checkRecord(record, what));
-  sealed.set(copy, toAuthInfo(copy));
-  return copy;
+export function sealRecord(checked: AccessToken): Readonly<AccessToken> {
+  const record = deepFreeze(checked);
+  sealed.set(record, toAuthInfo(record));
+  return record;
 }
 
 /** The AuthInfo of a record made by {@link sealRecord}, or `undefined` for any other value. */

@@ -1,5 +1,5 @@
 import { invalidArgType } from '../core/arg-errors.js';
-import type { AccessToken } from '../core/record.js';
+import { checkRecord, type AccessToken } from '../core/record.js';
 import { sealRecord } from '../core/sealed-record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
@@ -29,7 +29,7 @@ export class MemoryTokenStore implements WritableTokenStore {
     if (records === null || typeof (records as Partial<Iterable<AccessToken>>)[Symbol.iterator] !== 'function') {
       throw invalidArgType('MemoryTokenStore: records must be an iterable of AccessToken records');
     }
-    for (const record of records) this.#put(sealRecord(record, 'MemoryTokenStore: records[]'));
+    for (const record of records) this.#put(sealRecord(checkRecord(record, 'MemoryTokenStore: records[]')));
   }
 
   /**
@@ -37,12 +37,12 @@ export class MemoryTokenStore implements WritableTokenStore {
    * naming the field when `accessTokenHash` is missing or a field has the wrong type.
    */
   async save(record: AccessToken): Promise<void> {
-    this.#put(sealRecord(record, 'MemoryTokenStore.save: record'));
+    this.#put(sealRecord(checkRecord(record, 'MemoryTokenStore.save: record')));
   }
 
   /** Stores several records; when one is refused, none is stored. */
   async saveMany(records: readonly AccessToken[]): Promise<void> {
-    const sealed = checkRecords('MemoryTokenStore.saveMany', records).map((record) => sealRecord(record, 'record'));
+    const sealed = checkRecords('MemoryTokenStore.saveMany', records).map(sealRecord);
     for (const record of sealed) this.#put(record);
   }
 

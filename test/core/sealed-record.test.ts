@@ -1,5 +1,6 @@
 import { InvalidTokenError } from '../../src/core/errors.js';
 import { hashToken } from '../../src/core/hash.js';
+import { checkRecord } from '../../src/core/record.js';
 import { sealRecord, sealedAuthInfo } from '../../src/core/sealed-record.js';
 import { verifyRecord } from '../../src/core/verify.js';
 import { HOUR, NOW, record } from '../helpers/fixtures.js';
@@ -8,7 +9,7 @@ describe('sealRecord', () => {
   const original = record('t', { subject: 'alice', scopes: ['read'], properties: [{ key: 'k', value: 'v', hidden: true }] });
 
   it('returns a deep-frozen copy whose AuthInfo is computed once', () => {
-    const sealed = sealRecord(original, 'test');
+    const sealed = sealRecord(checkRecord(original, 'test'));
     expect(sealed).toStrictEqual(original);
     expect(sealed).not.toBe(original);
     expect(Object.isFrozen(sealed.properties?.[0])).toBe(true);
@@ -20,7 +21,7 @@ describe('sealRecord', () => {
   });
 
   it('still checks hash and expiry of a sealed record on every call', () => {
-    const sealed = sealRecord(original, 'test');
+    const sealed = sealRecord(checkRecord(original, 'test'));
     expect(() => verifyRecord(sealed, hashToken('other'), NOW, 0)).toThrow(expect.objectContaining({ reason: 'hash_mismatch' }));
     expect(() => verifyRecord(sealed, hashToken('t'), NOW + HOUR, 0)).toThrow(InvalidTokenError);
   });
@@ -31,11 +32,11 @@ describe('sealRecord', () => {
     expect(sealedAuthInfo(undefined)).toBeUndefined();
   });
 
-  it('refuses a record without accessTokenHash or with a wrong field, naming it', () => {
-    expect(() => sealRecord({ subject: 'x' }, 'save: record')).toThrow(
+  it('checkRecord, which every sealed record goes through, refuses a missing hash or a wrong field, naming it', () => {
+    expect(() => checkRecord({ subject: 'x' }, 'save: record')).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: 'save: record.accessTokenHash is required: hashToken(token) gives it' }),
     );
-    expect(() => sealRecord({ accessTokenHash: 'h', scopes: [1] } as never, 'save: record')).toThrow(
+    expect(() => checkRecord({ accessTokenHash: 'h', scopes: [1] }, 'save: record')).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: 'save: record.scopes must be an array of strings' }),
     );
   });
