@@ -1,10 +1,7 @@
 import request from 'supertest';
-import { CorruptRecordError, hashToken, type AccessToken, type WritableTokenStore } from '../../src/index.js';
-import { C, record } from './fixtures.js';
+import { CorruptRecordError, hashToken, type WritableTokenStore } from '../../src/index.js';
+import { C, liveRecord as live } from './fixtures.js';
 import { guardedApp } from './guarded-app.js';
-
-const live = (token: string, fields: Partial<AccessToken> = {}) =>
-  record(token, { accessTokenExpiresAt: Date.now() + 3_600_000, scopes: ['read'], ...fields });
 
 /**
  * Saves the tokens "bad" and "good", lets `corrupt` damage the record of "bad" in the backend, and

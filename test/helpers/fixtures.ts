@@ -16,6 +16,11 @@ export function record(token: string, fields: Partial<AccessToken> = {}): Access
   return { accessTokenHash: hashToken(token), accessTokenExpiresAt: NOW + HOUR, ...fields };
 }
 
+/** A record for `token` that is valid for an hour from the real time and carries scope `read`. */
+export function liveRecord(token: string, fields: Partial<AccessToken> = {}): AccessToken {
+  return record(token, { accessTokenExpiresAt: Date.now() + HOUR, scopes: ['read'], ...fields });
+}
+
 export function fixtureRecords(): AccessToken[] {
   return [
     record(T_OK, {

@@ -7,15 +7,13 @@ import { hashToken } from '../../src/index.js';
 import { RedisTokenStore, type RedisClientLike } from '../../src/stores/redis.js';
 import { StoreTimeoutError } from '../../src/stores/timeout.js';
 import { storeContract } from '../../src/testing/index.js';
-import { C, record } from '../helpers/fixtures.js';
+import { C, HOUR, liveRecord as live } from '../helpers/fixtures.js';
 import { expectCorruptionIsolated } from '../helpers/corruption.js';
 import { causeCapture, guardedApp } from '../helpers/guarded-app.js';
 import { RedisCluster, RedisServer, redisAvailable } from '../helpers/redis-server.js';
 
 const available = redisAvailable();
 const describeRedis = available ? describe : describe.skip;
-const HOUR = 3_600_000;
-const live = (token: string, fields = {}) => record(token, { accessTokenExpiresAt: Date.now() + HOUR, scopes: ['read'], ...fields });
 
 let prefixes = 0;
 const nextPrefix = () => `test-${process.pid}-${++prefixes}:`;

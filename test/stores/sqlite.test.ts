@@ -7,7 +7,7 @@ import { hashToken } from '../../src/index.js';
 import { CorruptRecordError } from '../../src/stores/corrupt-record.js';
 import { SqliteTokenStore } from '../../src/stores/sqlite.js';
 import { storeContract } from '../../src/testing/index.js';
-import { C, record } from '../helpers/fixtures.js';
+import { C, liveRecord as live } from '../helpers/fixtures.js';
 import { expectCorruptionIsolated } from '../helpers/corruption.js';
 import { guardedApp } from '../helpers/guarded-app.js';
 
@@ -29,12 +29,11 @@ storeContract('SqliteTokenStore', () => new SqliteTokenStore({ database, table: 
 });
 
 describe('SqliteTokenStore', () => {
-  const now = Date.now();
-  const live = (token: string, fields = {}) => record(token, { accessTokenExpiresAt: now + 3_600_000, scopes: ['read'], ...fields });
 
   it('creates typed columns and indexes, and keeps records across reopening the file', async () => {
     const store = new SqliteTokenStore({ database, table: 'persisted' });
-    await store.save(live('kept', { subject: 'alice', clientId: 7 }));
+    const kept = live('kept', { subject: 'alice', clientId: 7 });
+    await store.save(kept);
     const columns = database.prepare('SELECT name, type FROM pragma_table_info(?)').all('persisted');
     expect(columns).toEqual(
       expect.arrayContaining([
@@ -48,9 +47,7 @@ describe('SqliteTokenStore', () => {
     expect(indexes).toEqual(expect.arrayContaining(['persisted_subject', 'persisted_client_id', 'persisted_access_token_expires_at']));
     const reopened = new Database(file);
     try {
-      expect(new SqliteTokenStore({ database: reopened, table: 'persisted' }).findByAccessTokenHash(hashToken('kept'))).toEqual(
-        live('kept', { subject: 'alice', clientId: 7 }),
-      );
+      expect(new SqliteTokenStore({ database: reopened, table: 'persisted' }).findByAccessTokenHash(hashToken('kept'))).toEqual(kept);
     } finally {
       reopened.close();
     }
