@@ -1,6 +1,9 @@
 // Loaded for its types too: it declares `req.auth` on Express's Request wherever the package is imported.
 import './express/request.js';
 export type { AuthInfo } from './core/auth-info.js';
+export type { CachedStoreOptions } from './cache/cache-options.js';
+export { cachedStore, type CacheStats, type CachedTokenStore, type CachedWriteMethod, type TokenCache } from './cache/cached-store.js';
+export type { Invalidation, InvalidationBus, InvalidationListener } from './cache/invalidation-bus.js';
 export { DEFAULT_REALM } from './core/challenge.js';
 export {
   AuthError,
