@@ -4,6 +4,7 @@ import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 import type { OnStoreError } from './corrupt-record.js';
 import { COLUMNS, INTEGER_FIELDS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
+import { DEFAULT_POSTGRES_CHANNEL, checkChannel } from './postgres-invalidations.js';
 import { checkStoreOptions } from './store-options.js';
 import { checkTimeout, withTimeout } from './timeout.js';
 
@@ -42,13 +43,38 @@ export interface PostgresTokenStoreOptions {
   timeoutMs?: number;
   /** Called with a {@link CorruptRecordError} for a row that cannot be read. Default: a process warning. */
   onError?: OnStoreError;
+  /**
+   * The channel the table's trigger (installed by `migrate()`) `NOTIFY`s on every change, for the
+   * caches of every instance (see `postgresInvalidations`, which must listen on the same one). At most
+   * 63 bytes. Default `"token_guard_invalidations"`.
+   */
+  channel?: string;
 }
 
 const NAME = 'PostgresTokenStore';
-const OPTION_NAMES = ['pool', 'table', 'timeoutMs', 'onError'];
+const OPTION_NAMES = ['pool', 'table', 'timeoutMs', 'onError', 'channel'];
 const SCHEMA_VERSION = 1;
 const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_COLUMN = '42703';
+const NOTIFY_FUNCTION_NAME = 'token_guard_notify';
+const TRIGGERS = ['token_guard_notify', 'token_guard_notify_truncate'] as const;
+
+// One function for every table in a schema; the channel is the trigger's argument.
+const notifyFunction = (name: string): string => `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify(TG_ARGV[0], '*');
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM pg_notify(TG_ARGV[0], 'h:' || NEW.access_token_hash);
+  ELSE
+    PERFORM pg_notify(TG_ARGV[0], 'h:' || OLD.access_token_hash);
+    IF TG_OP = 'UPDATE' AND NEW.access_token_hash IS DISTINCT FROM OLD.access_token_hash THEN
+      PERFORM pg_notify(TG_ARGV[0], 'h:' || NEW.access_token_hash);
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$`;
 
 const decode: ColumnDecoders = {
   array: (value) => value,
@@ -92,9 +118,15 @@ export class PostgresTokenStore implements WritableTokenStore {
   readonly #onError: OnStoreError;
   readonly #find: PgQuery;
   readonly #upsert: string;
+  readonly #channel: string;
 
   constructor(options: PostgresTokenStoreOptions) {
-    const { pool, table = 'access_tokens', timeoutMs, onError } = checkStoreOptions(NAME, options, OPTION_NAMES, '{ pool }');
+    const { pool, table = 'access_tokens', timeoutMs, onError, channel = DEFAULT_POSTGRES_CHANNEL } = checkStoreOptions(
+      NAME,
+      options,
+      OPTION_NAMES,
+      '{ pool }',
+    );
     if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function') {
       throw invalidArgType(`${NAME}: options.pool must be a node-postgres Pool`);
     }
@@ -103,6 +135,7 @@ export class PostgresTokenStore implements WritableTokenStore {
     this.#quoted = quoteTable(NAME, table, { schema: true });
     this.#timeoutMs = checkTimeout(NAME, timeoutMs);
     this.#onError = onError;
+    this.#channel = checkChannel(NAME, channel);
     const names = COLUMNS.map(([, column]) => column);
     this.#find = {
       name: `express-token-guard:find:${table}`,
@@ -114,9 +147,13 @@ export class PostgresTokenStore implements WritableTokenStore {
   }
 
   /**
-   * Creates the table and its indexes, or brings an older schema up to date; does nothing when the
-   * schema is current. Holds a transaction-scoped advisory lock, so instances that start together
-   * migrate one after the other. The schema version is kept in the table's comment.
+   * Creates the table and its indexes, or brings an older schema up to date, and makes sure the
+   * table's invalidation trigger notifies `channel`: on every INSERT, UPDATE and DELETE it sends the
+   * row's `h:<hash>` (both hashes when an UPDATE changes it), on TRUNCATE `*`, so a change made by any
+   * tool (`psql`, the authorization server's own jobs) reaches every cache listening through
+   * `postgresInvalidations`. Does nothing when all is current. Holds a transaction-scoped advisory
+   * lock, so instances that start together migrate one after the other. The schema version is kept
+   * in the table's comment.
    */
   async migrate(): Promise<void> {
     await this.#transaction(async (client) => {
@@ -133,6 +170,7 @@ export class PostgresTokenStore implements WritableTokenStore {
         for (const statement of this.#schema()) await client.query({ text: statement });
         await client.query({ text: `COMMENT ON TABLE ${this.#quoted} IS 'express-token-guard access tokens, schema ${SCHEMA_VERSION}'` });
       }
+      await this.#installTrigger(client);
     });
   }
 
@@ -219,6 +257,26 @@ export class PostgresTokenStore implements WritableTokenStore {
     return error;
   }
 
+  /** (Re)creates the notify triggers when they are missing or notify another channel. */
+  async #installTrigger(client: PgPoolClient): Promise<void> {
+    const { rows } = await client.query({
+      text: 'SELECT tgname, tgargs FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname IN ($2, $3)',
+      values: [this.#quoted, ...TRIGGERS],
+    });
+    const current = rows.filter((row) => Buffer.isBuffer(row['tgargs']) && row['tgargs'].toString('utf8') === `${this.#channel}\0`);
+    if (current.length === TRIGGERS.length) return;
+    const notify = [...this.#table.split('.').slice(0, -1), NOTIFY_FUNCTION_NAME].map((part) => `"${part}"`).join('.');
+    const channel = `'${this.#channel.replace(/'/g, "''")}'`;
+    await client.query({ text: notifyFunction(notify) });
+    for (const trigger of TRIGGERS) await client.query({ text: `DROP TRIGGER IF EXISTS "${trigger}" ON ${this.#quoted}` });
+    await client.query({
+      text: `CREATE TRIGGER "${TRIGGERS[0]}" AFTER INSERT OR UPDATE OR DELETE ON ${this.#quoted} FOR EACH ROW EXECUTE FUNCTION ${notify}(${channel})`,
+    });
+    await client.query({
+      text: `CREATE TRIGGER "${TRIGGERS[1]}" AFTER TRUNCATE ON ${this.#quoted} FOR EACH STATEMENT EXECUTE FUNCTION ${notify}(${channel})`,
+    });
+  }
+
   #schema(): string[] {
     const bare = this.#table.split('.').pop() as string;
     const columns = COLUMNS.map(([field, column]) => `${column} ${COLUMN_TYPES[field] ?? (INTEGER_FIELDS.has(field) ? 'bigint' : 'text')}`);
@@ -239,3 +297,11 @@ function toValues(record: AccessToken): unknown[] {
     return field === 'properties' ? JSON.stringify(value) : value;
   });
 }
+
+export {
+  DEFAULT_POSTGRES_CHANNEL,
+  postgresInvalidations,
+  type PgListenClient,
+  type PgListenPool,
+  type PostgresInvalidationsOptions,
+} from './postgres-invalidations.js';

@@ -3,7 +3,9 @@ import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, findRecordProblem, type AccessToken } from '../core/record.js';
 import type { WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkRecords, checkSubject } from '../core/store-arguments.js';
+import { encodeInvalidation } from '../cache/invalidation-bus.js';
 import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
+import { DEFAULT_REDIS_CHANNEL } from './redis-invalidations.js';
 import { checkStoreOptions } from './store-options.js';
 import { checkTimeout, withTimeout } from './timeout.js';
 
@@ -16,6 +18,8 @@ export interface RedisClientLike {
   sMembers(key: string): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Needed unless the store's `channel` is `false`. */
+  publish?(channel: string, message: string): Promise<unknown>;
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -28,10 +32,15 @@ export interface RedisTokenStoreOptions {
   timeoutMs?: number;
   /** Called with a {@link CorruptRecordError} for a record that cannot be read. Default: a process warning. */
   onError?: OnStoreError;
+  /**
+   * The pub/sub channel on which every write publishes the hashes it changed, for the caches of every
+   * instance (see `redisInvalidations`); `false` publishes nothing. Default `"token-guard:invalidations"`.
+   */
+  channel?: string | false;
 }
 
 const NAME = 'RedisTokenStore';
-const OPTION_NAMES = ['client', 'prefix', 'timeoutMs', 'onError'];
+const OPTION_NAMES = ['client', 'prefix', 'timeoutMs', 'onError', 'channel'];
 const CLIENT_METHODS = ['hGet', 'sMembers', 'eval', 'evalSha'] as const;
 
 // Every script touches exactly one key, so on a cluster it runs on the node that owns that key's slot.
@@ -99,9 +108,15 @@ export class RedisTokenStore implements WritableTokenStore {
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onError: OnStoreError;
+  readonly #channel: string | false;
 
   constructor(options: RedisTokenStoreOptions) {
-    const { client, prefix = 'token-guard:', timeoutMs, onError } = checkStoreOptions(NAME, options, OPTION_NAMES, '{ client }');
+    const { client, prefix = 'token-guard:', timeoutMs, onError, channel = DEFAULT_REDIS_CHANNEL } = checkStoreOptions(
+      NAME,
+      options,
+      OPTION_NAMES,
+      '{ client }',
+    );
     for (const method of CLIENT_METHODS) {
       if (typeof (client as unknown as Record<string, unknown> | undefined)?.[method] !== 'function') {
         throw invalidArgType(`${NAME}: options.client must be a node-redis client or cluster (it has no ${method}())`);
@@ -112,6 +127,13 @@ export class RedisTokenStore implements WritableTokenStore {
     this.#prefix = prefix;
     this.#timeoutMs = checkTimeout(NAME, timeoutMs);
     this.#onError = onError;
+    if (channel !== false && (typeof channel !== 'string' || channel === '')) {
+      throw invalidArgType(`${NAME}: options.channel must be a non-empty string, or false to publish nothing`);
+    }
+    if (channel !== false && typeof client.publish !== 'function') {
+      throw invalidArgType(`${NAME}: options.client has no publish(); pass channel: false to publish nothing`);
+    }
+    this.#channel = channel;
   }
 
   /** The record stored under `hash`, or `undefined`; rejects after `timeoutMs` without an answer. */
@@ -180,12 +202,14 @@ export class RedisTokenStore implements WritableTokenStore {
       clientId === undefined ? '' : String(clientId),
     ])) as [string | null, string | null];
     await this.#unindex(hash, old, live ? subject : undefined, live && clientId !== undefined ? String(clientId) : undefined);
+    await this.#publish(hash);
   }
 
   async #delete(hash: string, field: string, value: string): Promise<boolean> {
     const old = (await this.#run(DELETE, this.#tokenKey(hash), [field, value])) as [string | null, string | null] | null;
     if (old === null) return false;
     await this.#unindex(hash, old, undefined, undefined);
+    await this.#publish(hash);
     return true;
   }
 
@@ -212,6 +236,10 @@ export class RedisTokenStore implements WritableTokenStore {
       oldSubject === null || oldSubject === subject ? undefined : this.#run(INDEX_REMOVE, this.#subjectKey(oldSubject), [hash]),
       oldClientId === null || oldClientId === clientId ? undefined : this.#run(INDEX_REMOVE, this.#clientKey(oldClientId), [hash]),
     ]);
+  }
+
+  async #publish(hash: string): Promise<void> {
+    if (this.#channel !== false) await this.#client.publish?.(this.#channel, encodeInvalidation({ hash }));
   }
 
   async #run({ source, sha1 }: Script, key: string, args: string[]): Promise<unknown> {
@@ -250,3 +278,11 @@ interface Script {
 function script(source: string): Script {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
 }
+
+export {
+  DEFAULT_REDIS_CHANNEL,
+  redisInvalidations,
+  type RedisInvalidationsOptions,
+  type RedisPublisherLike,
+  type RedisSubscriberLike,
+} from './redis-invalidations.js';

@@ -308,9 +308,9 @@ describe('cachedStore', () => {
 
     it('an upsert through the cache replaces the cached record at once', async () => {
       const store = cachedStore(new MemoryTokenStore([record('tok-a', { scopes: ['read', 'write'] })]), { clock: () => NOW });
-      expect(store.findByAccessTokenHash(A)?.scopes).toEqual(['read', 'write']);
+      expect((store.findByAccessTokenHash(A) as AccessToken).scopes).toEqual(['read', 'write']);
       await store.save(record('tok-a', { scopes: ['read'] }));
-      expect(store.findByAccessTokenHash(A)?.scopes).toEqual(['read']);
+      expect((store.findByAccessTokenHash(A) as AccessToken).scopes).toEqual(['read']);
     });
 
     it('deletes through the cache evict the token, the subject or the client at once, and nothing else', async () => {
@@ -322,7 +322,7 @@ describe('cachedStore', () => {
       ];
       const store = cachedStore(new MemoryTokenStore(records), { clock: () => NOW });
       const hashes = ['tok-a', 'tok-b', 'tok-c', 'tok-d'].map(hashToken);
-      const cached = () => hashes.map((hash) => store.findByAccessTokenHash(hash)?.subject ?? null);
+      const cached = () => hashes.map((hash) => (store.findByAccessTokenHash(hash) as AccessToken | undefined)?.subject ?? null);
       expect(cached()).toEqual(['alice', 'alice', 'bob', 'carol']);
       expect(await store.deleteBySubject('alice')).toBe(2);
       expect(cached()).toEqual([null, null, 'bob', 'carol']);

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -65,4 +66,29 @@ export class PostgresServer {
     const [got] = (await Promise.race([once(this.#lines, 'line'), once(this.child, 'exit')])) as [unknown];
     if (got !== line) throw new Error(`postgres-process.mjs said ${JSON.stringify(got)} instead of "${line}": ${errors()}`);
   }
+}
+
+/**
+ * Starts one PostgreSQL server for the calling test file (in `beforeAll`) and stops it with every pool
+ * made by `newPool` (in `afterAll`). Pools get an error listener, as an application's must.
+ */
+export function usePostgres(): { server: () => PostgresServer; newPool: () => pg.Pool } {
+  let server: PostgresServer | undefined;
+  const pools: pg.Pool[] = [];
+  beforeAll(async () => {
+    server = await PostgresServer.start();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+    await server?.close();
+  });
+  return {
+    server: () => server as PostgresServer,
+    newPool: () => {
+      const pool = new pg.Pool((server as PostgresServer).connection);
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
+  };
 }

@@ -205,7 +205,7 @@ describe('PostgresTokenStore', () => {
       [{ pool, table: 'drop table x' }, 'PostgresTokenStore: table must be a table name or schema.table of letters, digits and _ (at most 63 each), not "drop table x"'],
       [{ pool, timeoutMs: -5 }, 'PostgresTokenStore: options.timeoutMs must be a positive number of ms (at most 2^31-1)'],
       [{ pool, onError: 1 }, 'PostgresTokenStore: options.onError must be a function'],
-      [{ pool, schema: 'x' }, 'PostgresTokenStore: unknown option "schema" (it takes pool, table, timeoutMs, onError)'],
+      [{ pool, schema: 'x' }, 'PostgresTokenStore: unknown option "schema" (it takes pool, table, timeoutMs, onError, channel)'],
     ])('refuses bad options %#, naming them', (options, message) => {
       expect(() => new PostgresTokenStore(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', message }));
     });

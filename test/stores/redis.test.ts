@@ -207,11 +207,13 @@ describeRedis('RedisTokenStore', () => {
       [{}, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
       [{ client: { hGet() {}, sMembers() {} } }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no eval())'],
       [{ client: 'redis://x' }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
-      [{ client: {}, prefx: 'x' }, 'RedisTokenStore: unknown option "prefx" (it takes client, prefix, timeoutMs, onError)'],
+      [{ client: {}, prefx: 'x' }, 'RedisTokenStore: unknown option "prefx" (it takes client, prefix, timeoutMs, onError, channel)'],
       [{ client: null, prefix: 1 }, 'RedisTokenStore: options.client must be a node-redis client or cluster (it has no hGet())'],
       [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, prefix: 1 }, 'RedisTokenStore: options.prefix must be a string'],
       [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, timeoutMs: 0 }, 'RedisTokenStore: options.timeoutMs must be a positive number of ms (at most 2^31-1)'],
       [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, timeoutMs: '1000' }, 'RedisTokenStore: options.timeoutMs must be a number'],
+      [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} } }, 'RedisTokenStore: options.client has no publish(); pass channel: false to publish nothing'],
+      [{ client: { hGet() {}, sMembers() {}, eval() {}, evalSha() {} }, channel: '' }, 'RedisTokenStore: options.channel must be a non-empty string, or false to publish nothing'],
     ])('refuses bad options %#, naming them', (options, message) => {
       expect(() => new RedisTokenStore(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', message }));
     });
