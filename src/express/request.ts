@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import type { AuthInfo } from '../core/auth-info.js';
+// Renamed: inside `namespace Express`, `AuthInfo` would resolve to passport's `Express.AuthInfo` when its types are installed.
+import type { AuthInfo as TokenAuthInfo } from '../core/auth-info.js';
 import type { ChallengeBuilder } from '../core/challenge.js';
 
 declare global {
@@ -10,7 +11,7 @@ declare global {
        * Set by `tokenGuard` once the request's bearer token is verified; `undefined` before that,
        * and when `credentialsRequired: false` let a request without credentials through.
        */
-      auth?: AuthInfo;
+      auth?: TokenAuthInfo;
     }
   }
 }

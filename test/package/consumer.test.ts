@@ -58,7 +58,7 @@ describe('the packed package in a fresh project', () => {
   it('exports the same API to import and to require', () => {
     const expected = [
       'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InvalidRequestError',
-      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'authErrorHandler', 'hashToken', 'isAuthError',
+      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError',
       'parseAccessToken', 'requireAnyScope', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
@@ -71,8 +71,8 @@ describe('the packed package in a fresh project', () => {
   });
 
   it.each([
-    ['express-token-guard/redis', ['RedisTokenStore']],
-    ['express-token-guard/postgres', ['PostgresTokenStore']],
+    ['express-token-guard/redis', ['DEFAULT_REDIS_CHANNEL', 'RedisTokenStore', 'redisInvalidations']],
+    ['express-token-guard/postgres', ['DEFAULT_POSTGRES_CHANNEL', 'PostgresTokenStore', 'postgresInvalidations']],
     ['express-token-guard/sqlite', ['SqliteTokenStore']],
     ['express-token-guard/testing', ['storeContract']],
   ])('%s loads without any database driver installed, by import and by require', (subpath, names) => {
