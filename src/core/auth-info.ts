@@ -1,4 +1,4 @@
-import type { AccessToken, GrantType } from './record.js';
+import type { AccessToken, GrantType, Property } from './record.js';
 
 /**
  * What the guard learned about the request's token; Express handlers read it as `req.auth`. It is
@@ -29,14 +29,22 @@ export interface AuthInfo {
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
-/** Builds the (frozen) {@link AuthInfo} of a well-formed record. */
-export function toAuthInfo(record: AccessToken): AuthInfo {
-  let properties = NO_PROPERTIES;
-  if (record.properties !== undefined && record.properties.length > 0) {
-    const map: Record<string, string> = Object.create(null);
-    for (const { key, value } of record.properties) map[key] = value;
-    properties = Object.freeze(map);
-  }
+/**
+ * The frozen, prototype-less key → value map of a record's properties, as {@link AuthInfo}
+ * `properties` holds it: the last of a repeated key wins; `{}` when there are none.
+ */
+export function toPropertyMap(properties: readonly Readonly<Property>[] | undefined): Readonly<Record<string, string>> {
+  if (properties === undefined || properties.length === 0) return NO_PROPERTIES;
+  const map: Record<string, string> = Object.create(null);
+  for (const { key, value } of properties) map[key] = value;
+  return Object.freeze(map);
+}
+
+/**
+ * Builds the (frozen) {@link AuthInfo} of a well-formed record. A store that shares property lists
+ * between records passes the shared list's `properties` map, so records share it too.
+ */
+export function toAuthInfo(record: AccessToken, properties = toPropertyMap(record.properties)): AuthInfo {
   return Object.freeze({
     subject: record.subject,
     clientId: record.clientId,

@@ -32,6 +32,19 @@ describe('sealRecord', () => {
     expect(sealedAuthInfo(undefined)).toBeUndefined();
   });
 
+  it('links the AuthInfo invisibly: no key, not carried by copies or prototypes', () => {
+    const sealed = sealRecord(checkRecord(original, 'test'));
+    expect(Reflect.ownKeys(sealed)).toEqual(Object.keys(original));
+    expect(sealedAuthInfo({ ...sealed })).toBeUndefined();
+    expect(sealedAuthInfo(Object.create(sealed))).toBeUndefined();
+    expect(sealedAuthInfo(sealed)?.accessToken).toBe(sealed);
+  });
+
+  it('uses the properties map it is given', () => {
+    const map = Object.freeze(Object.assign(Object.create(null), { k: 'v' }));
+    expect(sealedAuthInfo(sealRecord(checkRecord(original, 'test'), map))?.properties).toBe(map);
+  });
+
   it('checkRecord, which every sealed record goes through, refuses a missing hash or a wrong field, naming it', () => {
     expect(() => checkRecord({ subject: 'x' }, 'save: record')).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: 'save: record.accessTokenHash is required: hashToken(token) gives it' }),

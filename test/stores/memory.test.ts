@@ -1,4 +1,5 @@
 import { MemoryTokenStore, hashToken, type AccessToken } from '../../src/index.js';
+import { sealedAuthInfo } from '../../src/core/sealed-record.js';
 import { storeContract } from '../../src/testing/index.js';
 import { NOW, T_OK, fixtureRecords, record } from '../helpers/fixtures.js';
 
@@ -55,6 +56,57 @@ describe('MemoryTokenStore', () => {
     expect(Object.isFrozen(stored)).toBe(true);
     expect(Object.isFrozen(stored.scopes)).toBe(true);
     expect(Object.isFrozen(stored.properties?.[0])).toBe(true);
+  });
+
+  it('shares one frozen array among records with equal scopes, and one properties map', async () => {
+    const store = new MemoryTokenStore();
+    const properties = [{ key: 'tenant', value: 'acme', hidden: false }];
+    await store.save(record('a', { scopes: ['read', 'write'], refreshTokenScopes: ['read', 'write'], properties }));
+    await store.save(record('b', { scopes: ['read', 'write'], properties: [{ key: 'tenant', value: 'acme', hidden: false }] }));
+    const a = store.findByAccessTokenHash(hashToken('a')) as AccessToken;
+    const b = store.findByAccessTokenHash(hashToken('b')) as AccessToken;
+    expect(b.scopes).toBe(a.scopes);
+    expect(a.refreshTokenScopes).toBe(a.scopes);
+    expect(b.properties).toBe(a.properties);
+    expect(Object.isFrozen(a.scopes)).toBe(true);
+    expect(a.scopes).toEqual(['read', 'write']);
+    expect(sealedAuthInfo(b)?.properties).toBe(sealedAuthInfo(a)?.properties);
+    expect({ ...sealedAuthInfo(a)?.properties }).toEqual({ tenant: 'acme' });
+  });
+
+  it('is not changed by changes to the saved input, shared lists included', async () => {
+    const store = new MemoryTokenStore();
+    const scopes = ['read'];
+    const properties = [{ key: 'tenant', value: 'acme' }];
+    await store.save(record('a', { scopes, properties }));
+    await store.save(record('b', { scopes, properties }));
+    scopes.push('admin');
+    (properties[0] as { value: string }).value = 'evil';
+    expect(store.findByAccessTokenHash(hashToken('a'))).toStrictEqual(record('a', { scopes: ['read'], properties: [{ key: 'tenant', value: 'acme' }] }));
+    expect(store.findByAccessTokenHash(hashToken('b'))?.scopes).toEqual(['read']);
+    await store.save(record('c', { scopes, properties }));
+    expect(store.findByAccessTokenHash(hashToken('c'))).toStrictEqual(record('c', { scopes: ['read', 'admin'], properties: [{ key: 'tenant', value: 'evil' }] }));
+    expect(store.findByAccessTokenHash(hashToken('c'))?.scopes).not.toBe(store.findByAccessTokenHash(hashToken('a'))?.scopes);
+  });
+
+  it('keeps serving a shared list after a record holding it is deleted or replaced', async () => {
+    const store = new MemoryTokenStore([record('a', { scopes: ['read'] }), record('b', { scopes: ['read'] })]);
+    const shared = store.findByAccessTokenHash(hashToken('b'))?.scopes;
+    await store.deleteByAccessTokenHash(hashToken('a'));
+    await store.save(record('b', { subject: 'new', scopes: ['read'] }));
+    await store.save(record('c', { scopes: ['read'] }));
+    expect(store.findByAccessTokenHash(hashToken('b'))?.scopes).toEqual(['read']);
+    expect(store.findByAccessTokenHash(hashToken('c'))?.scopes).toBe(store.findByAccessTokenHash(hashToken('b'))?.scopes);
+    expect(shared).toEqual(['read']);
+  });
+
+  it('deletes by subject whether the subject holds one token or several', async () => {
+    const store = new MemoryTokenStore([record('a', { subject: 's1' }), record('b', { subject: 's2' }), record('c', { subject: 's2' })]);
+    await expect(store.deleteBySubject('s1')).resolves.toBe(1);
+    await store.deleteByAccessTokenHash(hashToken('b'));
+    await expect(store.deleteBySubject('s2')).resolves.toBe(1);
+    await expect(store.deleteBySubject('s1')).resolves.toBe(0);
+    expect(store.size).toBe(0);
   });
 
   it('deletes by hash, saying whether there was a record', async () => {
