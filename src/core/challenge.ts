@@ -40,14 +40,23 @@ export function checkErrorUri(what: string, uri: unknown): string {
   return uri;
 }
 
+/** Messages are fixed sentences, so a handful of values; an application's own `AuthError` subclasses cannot grow the memo past this. */
+const MAX_MEMOISED = 64;
+
 /**
  * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
  * an RFC 6750 code, `error`, `error_description`, `scope` (for insufficient scope) and `error_uri`.
  * The only place challenges are made. Every parameter is quoted and appears once.
+ *
+ * Values are memoised per builder, by `error` and message; insufficient-scope values only for a
+ * frozen `scope` array (as `checkScopeList` returns for every route guard and `requiredScopes`),
+ * keyed by its identity, so a refusal reuses its string instead of sanitising and joining again.
  */
 export class ChallengeBuilder {
   readonly #prefix: string;
   readonly #suffix: string;
+  readonly #byMessage = new Map<string, string>();
+  readonly #byScope = new WeakMap<readonly string[], { message: string; value: string }>();
 
   /** Takes values already checked by {@link checkRealm} and {@link checkErrorUri}. */
   constructor(realm: string, errorUri?: string) {
@@ -58,8 +67,25 @@ export class ChallengeBuilder {
   /** The challenge for `error`. */
   build(error: AuthError): string {
     if (error.error === undefined) return this.#prefix;
-    let value = `${this.#prefix}, error="${error.error}", error_description="${sanitizeErrorText(error.message)}"`;
-    if (error instanceof InsufficientScopeError) value += `, scope="${sanitizeErrorText(error.scope.join(' '))}"`;
-    return value + this.#suffix;
+    if (error instanceof InsufficientScopeError) return this.#scopeChallenge(error);
+    const key = `${error.error} ${error.message}`;
+    let value = this.#byMessage.get(key);
+    if (value === undefined) {
+      value = this.#compose(error, '');
+      if (this.#byMessage.size < MAX_MEMOISED) this.#byMessage.set(key, value);
+    }
+    return value;
+  }
+
+  #scopeChallenge(error: InsufficientScopeError): string {
+    const cached = this.#byScope.get(error.scope);
+    if (cached !== undefined && cached.message === error.message) return cached.value;
+    const value = this.#compose(error, `, scope="${sanitizeErrorText(error.scope.join(' '))}"`);
+    if (Object.isFrozen(error.scope)) this.#byScope.set(error.scope, { message: error.message, value });
+    return value;
+  }
+
+  #compose(error: AuthError, scope: string): string {
+    return `${this.#prefix}, error="${error.error}", error_description="${sanitizeErrorText(error.message)}"${scope}${this.#suffix}`;
   }
 }

@@ -34,6 +34,20 @@ export abstract class AuthError extends Error {
   /** Marks the message as safe to show to the client (the convention of `http-errors`). */
   readonly expose = true;
 
+  /**
+   * Captures no stack trace: a refusal is an expected answer, always raised from the same few places,
+   * and walking the stack cost more than the rest of the refusal. `stack` is still a string that
+   * starts with `name: message`, so logs and Express's error page read as before; a
+   * {@link StoreUnavailableError}'s `cause` keeps the store's own trace.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message, options);
+    Error.stackTraceLimit = limit;
+    this.stack = `${this.name}: ${message}\n    at <refusal: no stack trace captured>`;
+  }
+
   /** The same as {@link AuthError.status}, for handlers written for `http-errors`. */
   get statusCode(): number {
     return this.status;

@@ -6,9 +6,14 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /**
  * Checks a list of required scopes once, where it is configured, so that the `scope` parameter of a
- * challenge is always valid. `what` names the argument in the error.
+ * challenge is always valid. `what` names the argument in the error. Returns the scopes without
+ * repeats, frozen, so the challenge of a refusal can be memoised by the array's identity.
  */
-export function checkScopeList(what: string, scopes: unknown, { allowEmpty }: { allowEmpty: boolean }): string[] {
+export function checkScopeList(
+  what: string,
+  scopes: unknown,
+  { allowEmpty }: { allowEmpty: boolean },
+): readonly string[] {
   if (!Array.isArray(scopes)) {
     throw invalidArgType(`${what} must be an array of scope strings`);
   }
@@ -31,7 +36,7 @@ export function checkScopeList(what: string, scopes: unknown, { allowEmpty }: { 
       );
     }
   });
-  return [...new Set(scopes as string[])];
+  return Object.freeze([...new Set(scopes as string[])]);
 }
 
 /** Throws {@link InsufficientScopeError} unless `granted` holds every one of `required`. */

@@ -1,14 +1,18 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { isAuthError } from '../core/errors.js';
-import { setErrorHeaders } from './respond.js';
+import { sendAuthError } from './respond.js';
 
 /**
  * Optional: renders every error this package raises as JSON, `{ "error": …, "error_description": … }`,
  * with its status and headers, and passes every other error on. Mount it after your routes.
  *
- * `error` is the challenge's RFC 6750 code when it has one; where the challenge deliberately has
+ * `error` is the RFC 6750 code of the challenge (`invalid_request`, `invalid_token`, …); when it has
  * none, the body says `unauthorized` (401 without credentials) or `temporarily_unavailable` (503).
  * The header stays authoritative. The body never holds the token or a store's message.
+ *
+ * The response is the one `res.json` would send, headers included; its bytes are made once per kind
+ * of error and reused. `tokenGuard({ sendErrors: true })` sends the same response without passing
+ * through Express's error routing.
  *
  * @example
  * app.use(authErrorHandler());
@@ -19,7 +23,6 @@ export function authErrorHandler(): ErrorRequestHandler {
       next(error);
       return;
     }
-    setErrorHeaders(req, res, error);
-    res.status(error.status).json(error.toJSON());
+    sendAuthError(req, res, error);
   };
 }

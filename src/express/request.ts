@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 // Renamed: inside `namespace Express`, `AuthInfo` would resolve to passport's `Express.AuthInfo` when its types are installed.
 import type { AuthInfo as TokenAuthInfo } from '../core/auth-info.js';
-import type { ChallengeBuilder } from '../core/challenge.js';
+import type { GuardConfig } from '../core/options.js';
 
 declare global {
   // Express types its request through this global namespace; merging into it is the only way to add `auth`.
@@ -16,16 +16,19 @@ declare global {
   }
 }
 
-const CHALLENGE = Symbol('express-token-guard.challenge');
+const GUARD = Symbol('express-token-guard.guard');
 
-type GuardedRequest = Request & { [CHALLENGE]?: ChallengeBuilder };
+/** What later route guards and error handlers need of the `tokenGuard` that saw a request. */
+export type GuardContext = Pick<GuardConfig, 'challenge' | 'sendErrors'>;
 
-/** Remembers which guard's challenge (realm, `error_uri`) later route guards should answer with. */
-export function setChallenge(req: Request, challenge: ChallengeBuilder): void {
-  (req as GuardedRequest)[CHALLENGE] = challenge;
+type GuardedRequest = Request & { [GUARD]?: GuardContext };
+
+/** Remembers which guard saw this request: its challenge (realm, `error_uri`) and how it answers refusals. */
+export function setGuard(req: Request, guard: GuardContext): void {
+  (req as GuardedRequest)[GUARD] = guard;
 }
 
-/** The challenge of the `tokenGuard` that saw this request, if one did. */
-export function getChallenge(req: Request): ChallengeBuilder | undefined {
-  return (req as GuardedRequest)[CHALLENGE];
+/** The `tokenGuard` that saw this request, if one did. */
+export function getGuard(req: Request): GuardContext | undefined {
+  return (req as GuardedRequest)[GUARD];
 }

@@ -1,9 +1,22 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ChallengeBuilder, DEFAULT_REALM } from '../core/challenge.js';
 import { isAuthError, type AuthError } from '../core/errors.js';
-import { getChallenge } from './request.js';
+import { getGuard } from './request.js';
 
 const DEFAULT_CHALLENGE = new ChallengeBuilder(DEFAULT_REALM);
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Bodies are fixed sentences, so a handful; an application's own `AuthError` subclasses cannot grow the memo past this. */
+const MAX_BODIES = 64;
+
+type EtagFunction = (body: Buffer, encoding?: string) => string | undefined;
+
+interface Body {
+  readonly bytes: Buffer;
+  etagFn?: EtagFunction;
+  etag?: string | undefined;
+}
+
+const bodies = new Map<string, Body>();
 
 /**
  * Gives an `AuthError` its response headers, unless it already has a challenge (from the guard that
@@ -11,7 +24,7 @@ const DEFAULT_CHALLENGE = new ChallengeBuilder(DEFAULT_REALM);
  */
 export function setErrorHeaders(req: Request, res: Response, error: AuthError): void {
   if (error.headers['WWW-Authenticate'] === undefined) {
-    const challenge = getChallenge(req) ?? DEFAULT_CHALLENGE;
+    const challenge = getGuard(req)?.challenge ?? DEFAULT_CHALLENGE;
     error.headers = { 'WWW-Authenticate': challenge.build(error), 'Cache-Control': 'no-store' };
   }
   if (!res.headersSent) {
@@ -20,11 +33,55 @@ export function setErrorHeaders(req: Request, res: Response, error: AuthError): 
 }
 
 /**
- * Refuses the request: sets the challenge on the response as well as on the error (so it survives
- * an application's own error handler), then passes the error to `next`. Errors that are not
- * `AuthError`s (a bug, a throwing clock) go to `next` untouched and become a 500.
+ * Refuses the request. Ordinarily: sets the challenge on the response as well as on the error (so it
+ * survives an application's own error handler), then passes the error to `next`. When the guard that
+ * saw the request has `sendErrors`, answers it here instead. Errors that are not `AuthError`s (a bug,
+ * a throwing clock) go to `next` untouched and become a 500.
  */
 export function refuse(req: Request, res: Response, next: NextFunction, error: unknown): void {
-  if (isAuthError(error)) setErrorHeaders(req, res, error);
-  next(error);
+  if (!isAuthError(error)) {
+    next(error);
+  } else if (getGuard(req)?.sendErrors === true && !res.headersSent) {
+    sendAuthError(req, res, error);
+  } else {
+    setErrorHeaders(req, res, error);
+    next(error);
+  }
+}
+
+/**
+ * Answers with `error`: its status and headers, and the JSON body `{ error, error_description }`,
+ * exactly as `res.status(…).json(error.toJSON())` would (`Content-Type`, `Content-Length`, and the
+ * `ETag` of the application's `etag` setting). The bytes and the ETag are made once per kind of error:
+ * refusals are what an attacker sends by the million.
+ */
+export function sendAuthError(req: Request, res: Response, error: AuthError): void {
+  setErrorHeaders(req, res, error);
+  const body = bodyOf(error);
+  res.statusCode = error.status;
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', body.bytes.length);
+  const etag = etagOf(body, req.app.get('etag fn') as EtagFunction | undefined);
+  if (etag !== undefined && !res.hasHeader('ETag')) res.setHeader('ETag', etag);
+  res.end(body.bytes);
+}
+
+function bodyOf(error: AuthError): Body {
+  const { error: code, error_description: description } = error.toJSON();
+  const key = `${code} ${description}`;
+  let body = bodies.get(key);
+  if (body === undefined) {
+    body = { bytes: Buffer.from(JSON.stringify({ error: code, error_description: description })) };
+    if (bodies.size < MAX_BODIES) bodies.set(key, body);
+  }
+  return body;
+}
+
+function etagOf(body: Body, etagFn: EtagFunction | undefined): string | undefined {
+  if (typeof etagFn !== 'function') return undefined;
+  if (body.etagFn !== etagFn) {
+    body.etagFn = etagFn;
+    body.etag = etagFn(body.bytes, 'utf8');
+  }
+  return body.etag;
 }

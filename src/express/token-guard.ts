@@ -5,7 +5,7 @@ import { formBodyParameter, queryParameter, selectToken } from '../core/credenti
 import { CredentialsRequiredError } from '../core/errors.js';
 import { compileGuardOptions, type TokenGuardOptions } from '../core/options.js';
 import { refuse } from './respond.js';
-import { setChallenge } from './request.js';
+import { setGuard } from './request.js';
 
 /**
  * Protects the routes after it with OAuth 2.0 bearer tokens (RFC 6750).
@@ -14,7 +14,7 @@ import { setChallenge } from './request.js';
  * query only when enabled), hashes it, looks the hash up in `store`, checks the record and the
  * guard's `requiredScopes`, and sets `req.auth`. Otherwise it calls `next(err)` with an `AuthError`
  * whose `status` and `headers` (a `WWW-Authenticate` challenge and `Cache-Control: no-store`) are
- * also set on the response:
+ * also set on the response (or, with `sendErrors: true`, answers it at once, as `authErrorHandler` would):
  *
  * | condition | status | challenge `error` |
  * |---|---|---|
@@ -44,7 +44,7 @@ export function tokenGuard(options: TokenGuardOptions): RequestHandler {
       next();
       return;
     }
-    setChallenge(req, config.challenge);
+    setGuard(req, config);
     const authorization = req.headers.authorization;
     const fromQuery = config.allowQuery ? queryParameter(req.query) : undefined;
     let result: AuthInfo | Promise<AuthInfo> | undefined;

@@ -42,6 +42,7 @@ describe('compileGuardOptions', () => {
       clockToleranceMs: 0,
       skipPreflight: true,
       challenge: expect.any(ChallengeBuilder),
+      sendErrors: false,
     });
     expect(config.challenge.build(new CredentialsRequiredError('missing'))).toBe('Bearer realm="api"');
   });
@@ -61,8 +62,10 @@ describe('compileGuardOptions', () => {
       clockToleranceMs: 250,
       skipPreflight: false,
       errorUri: 'https://rs.example/e',
+      sendErrors: true,
     });
     expect(config).toMatchObject({
+      sendErrors: true,
       hash,
       clock,
       requiredScopes: ['a', 'b'],
@@ -96,6 +99,7 @@ describe('compileGuardOptions', () => {
     [{ store, requiredScope: ['a'] }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "requiredScope"; did you mean "requiredScopes"?'],
     [{ store, scopes: ['a'] }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "scopes"; did you mean "requiredScopes"?'],
     [{ store, relm: 'x' }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "relm"; did you mean "realm"?'],
+    [{ store, failWithError: true }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "failWithError"; did you mean "sendErrors"?'],
     [{ store, allowQueryString: true }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "allowQueryString"; did you mean "allowQuery"?'],
     [{ store, credentialsOptional: true }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "credentialsOptional"; did you mean "credentialsRequired"?'],
     [{ store, leeway: 5 }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "leeway"; did you mean "clockToleranceMs"?'],
@@ -106,6 +110,7 @@ describe('compileGuardOptions', () => {
     [{ store, credentialsRequired: 'false' }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.credentialsRequired must be true or false'],
     [{ store, allowFormBody: 1 }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.allowFormBody must be true or false'],
     [{ store, skipPreflight: null }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.skipPreflight must be true or false'],
+    [{ store, sendErrors: 'yes' }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.sendErrors must be true or false'],
     [{ store, clockToleranceMs: '5' }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.clockToleranceMs must be a number'],
     [{ store, clockToleranceMs: -1 }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: options.clockToleranceMs must be a finite number of ms, 0 or more'],
     [{ store, clockToleranceMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: options.clockToleranceMs must be a finite number of ms, 0 or more'],

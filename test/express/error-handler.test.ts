@@ -73,6 +73,29 @@ describe.each(flavours)('authErrorHandler on $name', ({ express }) => {
     ]);
   });
 
+  it('sends exactly the headers and bytes res.json would, ETag included, every time', async () => {
+    const viaJson = fixtureApp(express, {
+      errorHandler: (err: InsufficientScopeError, _req: unknown, res: { status(n: number): { json(b: unknown): void } }, _next: unknown) => {
+        res.status(err.status).json(err.toJSON());
+      },
+    });
+    const strip = ({ date: _date, ...headers }: Record<string, string>) => headers;
+    for (const [path, authorization] of [['/r', undefined], ['/r', `Bearer ${T_EXP}`], ['/admin', `Bearer ${T_OK}`], ['/r', 'Bearer a b']] as const) {
+      const ask = (target: typeof app) => {
+        const req = request(target).get(path);
+        return authorization === undefined ? req : req.set('Authorization', authorization);
+      };
+      const expected = await ask(viaJson);
+      for (const res of [await ask(app), await ask(app)]) {
+        expect([res.status, strip(res.headers), res.text]).toEqual([expected.status, strip(expected.headers), expected.text]);
+      }
+      expect(expected.headers.etag).toMatch(/^W\/"/);
+    }
+    const quiet = fixtureApp(express, { errorHandler: authErrorHandler() });
+    quiet.set('etag', false);
+    expect((await request(quiet).get('/r')).headers.etag).toBeUndefined();
+  });
+
   it('passes other errors on untouched', async () => {
     const other = express();
     other.get('/', () => {
@@ -98,5 +121,63 @@ describe.each(flavours)('authErrorHandler on $name', ({ express }) => {
       challenges('shop').scope('items:delete'),
       'insufficient_scope',
     ]);
+  });
+});
+
+describe.each(flavours)('tokenGuard({ sendErrors: true }) on $name', ({ express }) => {
+  const failing: TokenStore = {
+    findByAccessTokenHash: () => {
+      throw new Error('ECONNREFUSED db.internal');
+    },
+  };
+  const requests: Array<[string, string | undefined]> = [
+    ['/r', undefined],
+    ['/r', 'Basic dXNlcjpwYXNz'],
+    ['/r', 'Bearer a b'],
+    ['/r', `Bearer ${T_EXP}`],
+    ['/admin', `Bearer ${T_OK}`],
+    ['/any', `Bearer ${T_EXP}`],
+  ];
+  const ask = (app: ReturnType<typeof fixtureApp>, path: string, authorization: string | undefined) => {
+    const req = request(app).get(path);
+    return authorization === undefined ? req : req.set('Authorization', authorization);
+  };
+  const strip = ({ date: _date, ...headers }: Record<string, string>) => headers;
+
+  it.each([
+    ['the memory store', {}],
+    ['a failing store (503)', { store: failing }],
+    ['requiredScopes on the guard', { requiredScopes: ['admin'] }],
+    ['a realm and error_uri', { realm: 'shop', errorUri: 'https://rs.example/e' }],
+  ])('answers every refusal with the bytes and headers authErrorHandler sends, with %s, and no error handler sees it', async (_name, options) => {
+    const seen: unknown[] = [];
+    const direct = fixtureApp(express, {
+      ...options,
+      sendErrors: true,
+      errorHandler: (err: unknown, _req: unknown, res: { status(n: number): { end(): void } }, _next: unknown) => {
+        seen.push(err);
+        res.status(500).end();
+      },
+    });
+    const viaHandler = fixtureApp(express, { ...options, errorHandler: authErrorHandler() });
+    for (const [path, authorization] of requests) {
+      const expected = await ask(viaHandler, path, authorization);
+      const res = await ask(direct, path, authorization);
+      expect(expected.status).toBeGreaterThanOrEqual(400);
+      expect([res.status, strip(res.headers), res.text]).toEqual([expected.status, strip(expected.headers), expected.text]);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('admits as before, and an AuthError a handler throws still goes to next(err)', async () => {
+    const direct = fixtureApp(express, { sendErrors: true });
+    direct.get('/delete', () => {
+      throw new InsufficientScopeError(['items:delete'], 'all_of');
+    });
+    direct.use(authErrorHandler());
+    const ok = await request(direct).get('/r').set('Authorization', `Bearer ${T_OK}`);
+    expect([ok.status, ok.body.subject]).toEqual([200, 'alice']);
+    const res = await request(direct).get('/delete').set('Authorization', `Bearer ${T_OK}`);
+    expect([res.status, res.headers['www-authenticate'], res.body.error]).toEqual([403, C.scope('items:delete'), 'insufficient_scope']);
   });
 });

@@ -430,7 +430,7 @@ describe.each(flavours)('tokenGuard on $name', ({ express }) => {
         res.end();
       });
       await request(guarded).get('/').set('Authorization', `Bearer ${T_OK}`);
-      expect(added.map(String).sort()).toEqual(['Symbol(express-token-guard.challenge)', 'auth']);
+      expect(added.map(String).sort()).toEqual(['Symbol(express-token-guard.guard)', 'auth']);
       expect(authText).toContain("subject: 'alice'");
       expect(authText).not.toContain(T_OK);
     });
