@@ -2,7 +2,14 @@
 import './express/request.js';
 export type { AuthInfo } from './core/auth-info.js';
 export type { CachedStoreOptions } from './cache/cache-options.js';
-export { cachedStore, type CacheStats, type CachedTokenStore, type CachedWriteMethod, type TokenCache } from './cache/cached-store.js';
+export {
+  cachedStore,
+  type CacheStats,
+  type CachedLookupMethod,
+  type CachedTokenStore,
+  type CachedWriteMethod,
+  type TokenCache,
+} from './cache/cached-store.js';
 export type { Invalidation, InvalidationBus, InvalidationListener } from './cache/invalidation-bus.js';
 export { DEFAULT_REALM } from './core/challenge.js';
 export {
@@ -23,7 +30,8 @@ export { hashToken } from './core/hash.js';
 export { parseAccessToken } from './core/parse-access-token.js';
 export type { TokenGuardOptions } from './core/options.js';
 export type { AccessToken, GrantType, Property } from './core/record.js';
-export type { TokenStore, WritableTokenStore } from './core/store.js';
+export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from './core/store.js';
+export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
 export { tokenGuard } from './express/token-guard.js';

@@ -1,5 +1,5 @@
 import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
-import type { TokenStore } from '../core/store.js';
+import type { TokenResolver, TokenStore } from '../core/store.js';
 import { closestName } from '../core/suggest.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 
@@ -67,8 +67,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE` that names the option.
  */
 export function compileCacheOptions(store: unknown, options: unknown): CacheConfig {
-  if (typeof (store as Partial<TokenStore> | null)?.findByAccessTokenHash !== 'function') {
-    throw invalidArgType('cachedStore: store must be a token store (an object with a findByAccessTokenHash(hash) method)');
+  const candidate = store as Partial<TokenStore & TokenResolver> | null | undefined;
+  if (typeof candidate?.findByAccessTokenHash !== 'function' && typeof candidate?.resolveAccessToken !== 'function') {
+    throw invalidArgType(
+      'cachedStore: store must be a token store (an object with a findByAccessTokenHash(hash) or resolveAccessToken(token) method)',
+    );
   }
   if (typeof options !== 'object' || options === null) {
     throw invalidArgType('cachedStore: options must be an object, e.g. cachedStore(store, { ttlMs: 30_000 })');

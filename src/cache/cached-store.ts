@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { copyRecord, findRecordProblem, type AccessToken } from '../core/record.js';
 import { sealRecord, sealedAuthInfo } from '../core/sealed-record.js';
-import type { TokenStore, WritableTokenStore } from '../core/store.js';
+import { hashToken } from '../core/hash.js';
+import type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
 import { StoreTimeoutError } from '../stores/timeout.js';
 import { compileCacheOptions, type CacheConfig, type CachedStoreOptions } from './cache-options.js';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.js';
@@ -23,11 +24,18 @@ export interface CacheStats {
 /** The write methods a cached store has exactly when its inner store has them. */
 export type CachedWriteMethod = keyof Omit<WritableTokenStore, 'findByAccessTokenHash' | 'close'> | 'deleteExpired';
 
+/** The lookup methods a cached store has exactly when its inner store has them. */
+export type CachedLookupMethod = 'findByAccessTokenHash' | 'resolveAccessToken';
+
 /**
- * A {@link TokenStore} with an in-process cache in front: see {@link cachedStore}. It has the write
- * methods of its inner store (`save`, `saveMany`, `delete…`), and only those.
+ * A store with an in-process cache in front: see {@link cachedStore}. It has the lookup methods
+ * (`findByAccessTokenHash`, `resolveAccessToken`) and the write methods (`save`, `saveMany`,
+ * `delete…`) of its inner store, and only those.
  */
-export type CachedTokenStore<S extends TokenStore = TokenStore> = TokenCache & Pick<S, Extract<keyof S, CachedWriteMethod>>;
+export type CachedTokenStore<S extends TokenStore | TokenResolver = TokenStore> = TokenCache &
+  (S extends Pick<TokenStore, 'findByAccessTokenHash'> ? Pick<TokenStore, 'findByAccessTokenHash'> : unknown) &
+  (S extends TokenResolver ? TokenResolver : unknown) &
+  Pick<S, Extract<keyof S, CachedWriteMethod>>;
 
 interface Entry {
   /** The sealed record, or `undefined` for a negative entry. */
@@ -35,8 +43,11 @@ interface Entry {
   readonly expiresAt: number;
 }
 
+type Found = ResolvedAccessToken | null | undefined;
+type Lookup = (key: string) => Found | PromiseLike<Found>;
+
 interface Flight {
-  promise: Promise<AccessToken | null | undefined>;
+  promise: Promise<Found>;
   /** Set when the hash was evicted while the lookup was in flight: its answer is then not cached. */
   stale: boolean;
 }
@@ -47,7 +58,9 @@ const WRITE_METHODS = ['save', 'saveMany', 'deleteByAccessTokenHash', 'deleteByS
 /**
  * Puts an in-process cache (an LRU of at most `maxEntries`) in front of any token store: a hit is
  * answered synchronously, at the cost of the memory store; concurrent misses for one token make one
- * call to the inner store.
+ * call to the inner store. A store that resolves the token itself (`resolveAccessToken`: Authlete,
+ * RFC 7662) is cached the same way, keyed by `hashToken(token)`, never by the token, so `evict(hash)`
+ * and the invalidation bus work alike; one answer serves every route (scopes are checked by the guard).
  *
  * - An entry expires after `ttlMs`, and never later than its token's `accessTokenExpiresAt`; the guard
  *   still checks expiry against its own clock on every request.
@@ -75,7 +88,7 @@ const WRITE_METHODS = ['save', 'saveMany', 'deleteByAccessTokenHash', 'deleteByS
  * const store = cachedStore(new RedisTokenStore({ client }), { invalidations: redisInvalidations({ client }) });
  * app.use(tokenGuard({ store }));
  */
-export function cachedStore<S extends TokenStore>(store: S, options: CachedStoreOptions = {}): CachedTokenStore<S> {
+export function cachedStore<S extends TokenStore | TokenResolver>(store: S, options: CachedStoreOptions = {}): CachedTokenStore<S> {
   return new TokenCache(store, compileCacheOptions(store, options)) as CachedTokenStore<S>;
 }
 
@@ -105,11 +118,10 @@ function hashOf(record: unknown): Invalidation[] {
 }
 
 /**
- * The cache behind {@link cachedStore}. Its write methods are added per instance, for those the
- * inner store has; the type {@link CachedTokenStore} names them.
+ * The cache behind {@link cachedStore}. Its lookup and write methods are added per instance, for
+ * those the inner store has; the type {@link CachedTokenStore} names them.
  */
-export class TokenCache implements TokenStore {
-  readonly #inner: TokenStore;
+export class TokenCache {
   readonly #config: CacheConfig;
   readonly #entries: LRUCache<string, Entry>;
   readonly #bySubject = new Map<string, Set<string>>();
@@ -124,8 +136,7 @@ export class TokenCache implements TokenStore {
   #evictions = 0;
 
   /** @internal Use {@link cachedStore}. */
-  constructor(inner: TokenStore, config: CacheConfig) {
-    this.#inner = inner;
+  constructor(inner: TokenStore | TokenResolver, config: CacheConfig) {
     this.#config = config;
     this.#entries = new LRUCache<string, Entry>({
       max: config.maxEntries,
@@ -143,6 +154,16 @@ export class TokenCache implements TokenStore {
         configurable: true,
       });
     }
+    const { findByAccessTokenHash } = inner as Partial<TokenStore>;
+    if (typeof findByAccessTokenHash === 'function') {
+      const find: Lookup = (hash) => findByAccessTokenHash.call(inner, hash);
+      this.#define('findByAccessTokenHash', (hash: string) => this.#lookUp(hash, hash, find));
+    }
+    const { resolveAccessToken } = inner as Partial<TokenResolver>;
+    if (typeof resolveAccessToken === 'function') {
+      const resolve: Lookup = (token) => resolveAccessToken.call(inner, token);
+      this.#define('resolveAccessToken', (token: string) => this.#lookUp(hashToken(token), token, resolve));
+    }
     this.#bypass = config.invalidations !== undefined;
     this.#unsubscribe = config.invalidations?.subscribe({
       onInvalidation: (invalidation) => this.#apply(invalidation),
@@ -153,14 +174,19 @@ export class TokenCache implements TokenStore {
     });
   }
 
+  #define(name: CachedLookupMethod, method: (key: string) => Found | PromiseLike<Found>): void {
+    Object.defineProperty(this, name, { value: method, writable: true, configurable: true });
+  }
+
   /**
    * The record for `hash`: from the cache when it holds a live entry (synchronously), otherwise from
-   * the inner store, joining a lookup already in flight for the same hash.
+   * the inner store (`lookup(key)`, where `key` is the hash or, for a resolver, the token), joining a
+   * lookup already in flight for the same hash.
    */
-  findByAccessTokenHash(hash: string): AccessToken | null | undefined | PromiseLike<AccessToken | null | undefined> {
+  #lookUp(hash: string, key: string, lookup: Lookup): Found | PromiseLike<Found> {
     if (this.#bypass) {
       this.#misses++;
-      return this.#inner.findByAccessTokenHash(hash);
+      return lookup(key);
     }
     const entry = this.#entries.get(hash);
     if (entry !== undefined) {
@@ -176,7 +202,7 @@ export class TokenCache implements TokenStore {
       return flight.promise;
     }
     this.#misses++;
-    return this.#load(hash);
+    return this.#load(hash, lookup(key), key !== hash);
   }
 
   /** Drops the entry for `hash`, and keeps a lookup of it now in flight from being cached. */
@@ -229,9 +255,8 @@ export class TokenCache implements TokenStore {
     await Promise.all(invalidations.map((invalidation) => bus.publish(invalidation)));
   }
 
-  #load(hash: string): AccessToken | null | undefined | Promise<AccessToken | null | undefined> {
-    const found = this.#inner.findByAccessTokenHash(hash);
-    if (!isThenable(found)) return this.#remember(hash, found);
+  #load(hash: string, found: Found | PromiseLike<Found>, resolved: boolean): Found | Promise<Found> {
+    if (!isThenable(found)) return this.#remember(hash, found, resolved);
     const flight: Flight = { promise: undefined as never, stale: false };
     flight.promise = new Promise((resolve, reject) => {
       const land = (): void => {
@@ -247,7 +272,7 @@ export class TokenCache implements TokenStore {
       Promise.resolve(found).then(
         (record) => {
           land();
-          resolve(flight.stale ? record : this.#remember(hash, record));
+          resolve(flight.stale ? record : this.#remember(hash, record, resolved));
         },
         (error: unknown) => {
           land();
@@ -259,18 +284,21 @@ export class TokenCache implements TokenStore {
     return flight.promise;
   }
 
-  /** Caches what the inner store answered, when it may be, and returns what the guard should check. */
-  #remember(hash: string, found: AccessToken | null | undefined): AccessToken | null | undefined {
+  /**
+   * Caches what the inner store answered, when it may be, and returns what the guard should check.
+   * `resolved`: a resolver's record, whose `accessTokenHash` may be absent and is not compared.
+   */
+  #remember(hash: string, found: Found, resolved: boolean): Found {
     if (this.#bypass) return found;
     const now = this.#config.clock();
     if (found === undefined || found === null) {
       if (this.#config.negativeTtlMs > 0) this.#entries.set(hash, { record: undefined, expiresAt: now + this.#config.negativeTtlMs });
       return found;
     }
-    if (findRecordProblem(found) !== undefined || found.accessTokenHash !== hash) return found;
+    if (findRecordProblem(found) !== undefined || (resolved ? !hasUpstreamFields(found) : found.accessTokenHash !== hash)) return found;
     const expiresAt = Math.min(now + this.#config.ttlMs, found.accessTokenExpiresAt ?? 0);
     if (!(expiresAt > now)) return found;
-    const record = sealedAuthInfo(found) === undefined ? sealRecord(copyRecord(found)) : found;
+    const record = sealedAuthInfo(found) === undefined ? sealRecord(copyResolved(found)) : found;
     this.#entries.set(hash, { record, expiresAt });
     if (record.subject !== undefined) addTo(this.#bySubject, record.subject, hash);
     if (record.clientId !== undefined) addTo(this.#byClientId, record.clientId, hash);
@@ -307,7 +335,20 @@ export class TokenCache implements TokenStore {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<AccessToken | null | undefined> {
+/** Whether a resolver's `claims` and `clientIdentifier`, where present, have the types the guard expects. */
+function hasUpstreamFields({ claims, clientIdentifier }: ResolvedAccessToken): boolean {
+  return (claims === undefined || (typeof claims === 'object' && claims !== null)) && (clientIdentifier === undefined || typeof clientIdentifier === 'string');
+}
+
+/** A copy the cache owns: the record's known fields, and a resolver's `claims` and `clientIdentifier`. */
+function copyResolved(found: ResolvedAccessToken): ResolvedAccessToken {
+  const copy: ResolvedAccessToken = copyRecord(found);
+  if (found.claims !== undefined) copy.claims = structuredClone(found.claims);
+  if (found.clientIdentifier !== undefined) copy.clientIdentifier = found.clientIdentifier;
+  return copy;
+}
+
+function isThenable(value: unknown): value is PromiseLike<Found> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 

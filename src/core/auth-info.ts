@@ -1,4 +1,6 @@
+import { deepFreeze } from './freeze.js';
 import type { AccessToken, GrantType, Property } from './record.js';
+import type { ResolvedAccessToken } from './store.js';
 
 /**
  * What the guard learned about the request's token; Express handlers read it as `req.auth`. It is
@@ -24,6 +26,14 @@ export interface AuthInfo {
   readonly expiresAt: number;
   /** The record itself. It is the store's object: treat it as read-only. */
   readonly accessToken: Readonly<AccessToken>;
+  /**
+   * For a token resolved upstream (Authlete, RFC 7662 introspection): the authorization server's
+   * answer as it came, deep-frozen, hidden properties included, so handlers can read fields this
+   * package does not map. Absent for records from a hash-keyed store.
+   */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** For a token introspected per RFC 7662: its `client_id`, exactly as sent. Absent otherwise. */
+  readonly clientIdentifier?: string;
 }
 
 const NO_SCOPES: readonly string[] = Object.freeze([]);
@@ -45,7 +55,8 @@ export function toPropertyMap(properties: readonly Readonly<Property>[] | undefi
  * between records passes the shared list's `properties` map, so records share it too.
  */
 export function toAuthInfo(record: AccessToken, properties = toPropertyMap(record.properties)): AuthInfo {
-  return Object.freeze({
+  const { claims, clientIdentifier } = record as ResolvedAccessToken;
+  const info: AuthInfo = {
     subject: record.subject,
     clientId: record.clientId,
     scopes: record.scopes ?? NO_SCOPES,
@@ -53,5 +64,11 @@ export function toAuthInfo(record: AccessToken, properties = toPropertyMap(recor
     grantType: record.grantType,
     expiresAt: record.accessTokenExpiresAt ?? 0,
     accessToken: record,
+  };
+  if (claims === undefined && clientIdentifier === undefined) return Object.freeze(info);
+  return Object.freeze({
+    ...info,
+    ...(claims === undefined ? {} : { claims: deepFreeze(claims) }),
+    ...(clientIdentifier === undefined ? {} : { clientIdentifier }),
   });
 }

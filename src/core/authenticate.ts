@@ -1,18 +1,22 @@
 import type { AuthInfo } from './auth-info.js';
-import { StoreUnavailableError } from './errors.js';
+import { StoreUnavailableError, passedOnFromStore, type AuthError } from './errors.js';
 import type { GuardConfig } from './options.js';
 import { assertAllScopes } from './scopes.js';
+import type { TokenResolver, TokenStore } from './store.js';
 import { verifyRecord } from './verify.js';
 
 /**
- * Resolves a presented token to its {@link AuthInfo}: one hash, one store lookup, then the record's
- * checks (see {@link verifyRecord}) and the guard's `requiredScopes`. Answers synchronously when the
+ * Resolves a presented token to its {@link AuthInfo}: one hash, one store lookup (or, for a
+ * {@link TokenResolver}, one call with the token itself), then the record's checks (see
+ * {@link verifyRecord}) and the guard's `requiredScopes`. Answers synchronously when the
  * hash and the store do, so the memory store costs no promise; otherwise returns a Promise.
  *
  * Throws (or rejects with) an `AuthError`: {@link StoreUnavailableError} when the hash or the store
- * fails, `InvalidTokenError` or `InsufficientScopeError` for the token itself.
+ * fails, `InvalidTokenError` or `InsufficientScopeError` for the token itself, or the store's own
+ * `InvalidRequestError`, `InvalidTokenError` or `InsufficientScopeError`.
  */
 export function authenticate(config: GuardConfig, token: string): AuthInfo | Promise<AuthInfo> {
+  if (config.resolver !== undefined) return resolve(config, config.resolver, token);
   let hash: unknown;
   try {
     hash = config.hash(token);
@@ -36,20 +40,36 @@ function checkHash(hash: unknown): string {
 function lookUp(config: GuardConfig, hash: string): AuthInfo | Promise<AuthInfo> {
   let found: unknown;
   try {
-    found = config.store.findByAccessTokenHash(hash);
+    found = (config.store as TokenStore).findByAccessTokenHash(hash);
   } catch (cause) {
-    throw new StoreUnavailableError('store_failed', { cause });
+    throw storeFailure(cause);
   }
   if (!isThenable(found)) return check(config, found, hash);
-  return Promise.resolve(found).then(
-    (record) => check(config, record, hash),
-    (cause: unknown) => {
-      throw new StoreUnavailableError('store_failed', { cause });
-    },
-  );
+  return Promise.resolve(found).then((record) => check(config, record, hash), rejectWith);
 }
 
-function check(config: GuardConfig, record: unknown, hash: string): AuthInfo {
+// The raw token goes to the resolver and nowhere else: not into a hash, an error or the record checks.
+function resolve(config: GuardConfig, resolver: TokenResolver, token: string): AuthInfo | Promise<AuthInfo> {
+  let found: unknown;
+  try {
+    found = resolver.resolveAccessToken(token);
+  } catch (cause) {
+    throw storeFailure(cause);
+  }
+  if (!isThenable(found)) return check(config, found, undefined);
+  return Promise.resolve(found).then((record) => check(config, record, undefined), rejectWith);
+}
+
+/** A store's own refusal (400, 401, 403) as it is, with no challenge yet; anything else a 503. */
+function storeFailure(cause: unknown): AuthError {
+  return passedOnFromStore(cause) ?? new StoreUnavailableError('store_failed', { cause });
+}
+
+function rejectWith(cause: unknown): never {
+  throw storeFailure(cause);
+}
+
+function check(config: GuardConfig, record: unknown, hash: string | undefined): AuthInfo {
   const info = verifyRecord(record, hash, config.clock(), config.clockToleranceMs);
   if (config.requiredScopes.length > 0) assertAllScopes(info.scopes, config.requiredScopes);
   return info;

@@ -80,7 +80,7 @@ export class ChallengeBuilder {
   #scopeChallenge(error: InsufficientScopeError): string {
     const cached = this.#byScope.get(error.scope);
     if (cached !== undefined && cached.message === error.message) return cached.value;
-    const value = this.#compose(error, `, scope="${sanitizeErrorText(error.scope.join(' '))}"`);
+    const value = this.#compose(error, error.scope.length === 0 ? '' : `, scope="${sanitizeErrorText(error.scope.join(' '))}"`);
     if (Object.isFrozen(error.scope)) this.#byScope.set(error.scope, { message: error.message, value });
     return value;
   }

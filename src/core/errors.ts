@@ -75,7 +75,8 @@ export type InvalidRequestReason =
   | 'repeated_authorization'
   | 'multiple_methods'
   | 'repeated_parameter'
-  | 'malformed_parameter';
+  | 'malformed_parameter'
+  | 'rejected_upstream';
 
 const INVALID_REQUEST_MESSAGES: Record<InvalidRequestReason, string> = {
   malformed_authorization: 'The Authorization header is not a valid Bearer credential',
@@ -83,6 +84,7 @@ const INVALID_REQUEST_MESSAGES: Record<InvalidRequestReason, string> = {
   multiple_methods: 'The access token was sent by more than one method',
   repeated_parameter: 'The access_token parameter appears more than once',
   malformed_parameter: 'The access_token parameter is not a valid token',
+  rejected_upstream: 'The authorization server found the request invalid',
 };
 
 /** 400 `invalid_request`: the credentials could not be read (RFC 6750 §3.1). */
@@ -119,9 +121,17 @@ export class CredentialsRequiredError extends AuthError {
 /**
  * Why a presented token was refused. `hash_mismatch`: the store returned a record whose
  * `accessTokenHash` is not the token's hash. `malformed_record`: the record has a field of the
- * wrong type (named in `field`).
+ * wrong type (named in `field`). `not_yet_valid`, `wrong_audience`, `wrong_issuer`: an
+ * introspection answer's `nbf`, `aud` or `iss` (RFC 7662) ruled the token out.
  */
-export type InvalidTokenReason = 'unknown' | 'expired' | 'hash_mismatch' | 'malformed_record';
+export type InvalidTokenReason =
+  | 'unknown'
+  | 'expired'
+  | 'hash_mismatch'
+  | 'malformed_record'
+  | 'not_yet_valid'
+  | 'wrong_audience'
+  | 'wrong_issuer';
 
 /**
  * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether
@@ -148,11 +158,12 @@ export class InsufficientScopeError extends AuthError {
 
   /**
    * @param scope The scopes the route requires.
-   * @param reason `all_of` for {@link requireScopes} and the `requiredScopes` option, `any_of` for {@link requireAnyScope}.
+   * @param reason `all_of` for {@link requireScopes} and the `requiredScopes` option, `any_of` for
+   *   {@link requireAnyScope}, `upstream` when the authorization server refused the token's scope itself.
    */
   constructor(
     readonly scope: readonly string[],
-    readonly reason: 'all_of' | 'any_of',
+    readonly reason: 'all_of' | 'any_of' | 'upstream',
   ) {
     super('The access token does not carry the scope this request requires');
   }
@@ -160,7 +171,8 @@ export class InsufficientScopeError extends AuthError {
 
 /**
  * 503: the token could not be looked up because the `hash` function or the store threw, rejected
- * or returned something other than a string hash. The request is refused; the original error is
+ * or returned something other than a string hash (a store's own `AuthError` refusals excepted: see
+ * {@link passedOnFromStore}). The request is refused; the original error is
  * `cause` (it never holds the raw token unless a custom `hash` function put it there).
  */
 export class StoreUnavailableError extends AuthError {
@@ -188,4 +200,20 @@ for (const ErrorClass of [
   StoreUnavailableError,
 ]) {
   Object.defineProperty(ErrorClass.prototype, 'name', { value: ErrorClass.name, writable: true });
+}
+
+const STORE_REFUSALS: ReadonlySet<string> = new Set(['ERR_INVALID_REQUEST', 'ERR_INVALID_TOKEN', 'ERR_INSUFFICIENT_SCOPE']);
+
+/**
+ * A store's refusal the guard passes on as it is (`InvalidRequestError`, `InvalidTokenError`,
+ * `InsufficientScopeError`), as a copy with no headers yet, so that the guard that saw the request
+ * gives it its own challenge even when the store (or a cache in front of it) throws one error object
+ * to many requests. `undefined` for anything else a store throws: that is a 503.
+ */
+export function passedOnFromStore(error: unknown): AuthError | undefined {
+  if (!isAuthError(error) || !STORE_REFUSALS.has(error.code)) return undefined;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as AuthError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  copy.headers = {};
+  return copy;
 }

@@ -2,13 +2,17 @@ import { invalidArgType, invalidArgValue } from './arg-errors.js';
 import { ChallengeBuilder, DEFAULT_REALM, checkErrorUri, checkRealm } from './challenge.js';
 import { hashToken } from './hash.js';
 import { checkScopeList } from './scopes.js';
-import type { TokenStore } from './store.js';
+import type { TokenResolver, TokenStore } from './store.js';
 import { closestName } from './suggest.js';
 
 /** Options of {@link tokenGuard}. Every one is checked when `tokenGuard` is called. */
 export interface TokenGuardOptions {
-  /** Where records are looked up: any object with `findByAccessTokenHash(hash)`. Required. */
-  store: TokenStore;
+  /**
+   * Where records come from: any object with `findByAccessTokenHash(hash)` (a {@link TokenStore}),
+   * or with `resolveAccessToken(token)` (a {@link TokenResolver}: Authlete, RFC 7662 introspection),
+   * which is asked when a store has both. Required.
+   */
+  store: TokenStore | TokenResolver;
   /**
    * The `realm` of every `WWW-Authenticate` challenge: printable ASCII, quoted and escaped as
    * RFC 9110 §11.5 requires. Default `"api"` ({@link DEFAULT_REALM}); RFC 6750 §3 forbids a bare `Bearer`.
@@ -62,7 +66,9 @@ export interface TokenGuardOptions {
 
 /** Options after checking, with every default filled in. */
 export interface GuardConfig {
-  readonly store: TokenStore;
+  readonly store: TokenStore | TokenResolver;
+  /** The store, when it resolves tokens itself; then it is asked instead of hashing. */
+  readonly resolver: TokenResolver | undefined;
   readonly hash: (token: string) => unknown;
   readonly requiredScopes: readonly string[];
   readonly credentialsRequired: boolean;
@@ -117,6 +123,7 @@ const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
 };
 
 const STORE_METHOD = 'findByAccessTokenHash';
+const RESOLVE_METHOD = 'resolveAccessToken';
 let queryWarningEmitted = false;
 
 /**
@@ -149,8 +156,10 @@ export function compileGuardOptions(options: unknown): GuardConfig {
       { type: 'SecurityWarning', code: 'TOKEN_GUARD_QUERY_TOKENS' },
     );
   }
+  const store = checkStore(given['store']);
   return {
-    store: checkStore(given['store']),
+    store,
+    resolver: typeof (store as Partial<TokenResolver>).resolveAccessToken === 'function' ? (store as TokenResolver) : undefined,
     hash: (optionalFunction(given, 'hash') as GuardConfig['hash'] | undefined) ?? hashToken,
     requiredScopes:
       given['requiredScopes'] === undefined
@@ -167,27 +176,28 @@ export function compileGuardOptions(options: unknown): GuardConfig {
   };
 }
 
-function checkStore(store: unknown): TokenStore {
+function checkStore(store: unknown): TokenStore | TokenResolver {
   if (store === undefined) {
     throw invalidArgType('tokenGuard: options.store is required, e.g. tokenGuard({ store: new MemoryTokenStore() })');
   }
   if ((typeof store !== 'object' && typeof store !== 'function') || store === null) {
-    throw invalidArgType(`tokenGuard: options.store must be an object with a ${STORE_METHOD}(hash) method`);
+    throw invalidArgType(`tokenGuard: options.store must be an object with a ${STORE_METHOD}(hash) or ${RESOLVE_METHOD}(token) method`);
   }
-  if (typeof (store as Record<string, unknown>)[STORE_METHOD] !== 'function') {
+  const has = (name: string) => typeof (store as Record<string, unknown>)[name] === 'function';
+  if (!has(STORE_METHOD) && !has(RESOLVE_METHOD)) {
     const methods: string[] = [];
     for (let o: object | null = store; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
       for (const key of Object.getOwnPropertyNames(o)) {
         if (typeof (store as Record<string, unknown>)[key] === 'function' && key !== 'constructor') methods.push(key);
       }
     }
-    const suggestion = closestName(STORE_METHOD, methods);
+    const suggestion = closestName(STORE_METHOD, methods) ?? closestName(RESOLVE_METHOD, methods);
     throw invalidArgType(
-      `tokenGuard: options.store has no ${STORE_METHOD}(hash) method` +
+      `tokenGuard: options.store has no ${STORE_METHOD}(hash) or ${RESOLVE_METHOD}(token) method` +
         (suggestion === undefined ? '' : ` (it has ${suggestion}(); rename it?)`),
     );
   }
-  return store as TokenStore;
+  return store as TokenStore | TokenResolver;
 }
 
 function optionalBoolean(given: Record<string, unknown>, name: keyof TokenGuardOptions, fallback: boolean): boolean {

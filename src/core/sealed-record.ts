@@ -1,4 +1,5 @@
 import { toAuthInfo, type AuthInfo } from './auth-info.js';
+import { deepFreeze } from './freeze.js';
 import type { AccessToken } from './record.js';
 
 // Returning `target` from a base constructor lets a subclass install its private field on any
@@ -39,12 +40,4 @@ export function sealRecord(checked: AccessToken, properties?: Readonly<Record<st
 /** The AuthInfo of a record made by {@link sealRecord}, or `undefined` for any other value. */
 export function sealedAuthInfo(record: unknown): AuthInfo | undefined {
   return Seal.infoOf(record);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-    Object.freeze(value);
-  }
-  return value;
 }

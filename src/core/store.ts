@@ -20,6 +20,34 @@ export interface TokenStore {
 }
 
 /**
+ * An `AccessToken` as a store that resolves the raw token upstream returns it: `accessTokenHash` may
+ * be absent (the guard does not compare it), and two fields carry what the authorization server said.
+ */
+export interface ResolvedAccessToken extends AccessToken {
+  /** The authorization server's answer as it came; the guard deep-freezes it into `req.auth.claims`. */
+  claims?: Readonly<Record<string, unknown>>;
+  /** The client's identifier exactly as the server sent it (RFC 7662 `client_id`): `req.auth.clientIdentifier`. */
+  clientIdentifier?: string;
+}
+
+/**
+ * A store that resolves the raw token itself, where there is no lookup by hash (Authlete's and
+ * RFC 7662 introspection). The guard gives the token **only** to this method, and asks it rather
+ * than `findByAccessTokenHash` when a store has both. What it resolves to is checked like any record
+ * (types, expiry), then scopes; `undefined` (or `null`) is an unknown token.
+ *
+ * It may refuse with an `InvalidRequestError`, `InvalidTokenError` or `InsufficientScopeError`: the
+ * guard passes that on with its own challenge. Anything else it throws or rejects with is a 503.
+ * Never put the token into an error message, a log or a record.
+ */
+export interface TokenResolver {
+  /** Returns the record of `token`, or `undefined` when the token is not active. */
+  resolveAccessToken(
+    token: string,
+  ): ResolvedAccessToken | null | undefined | PromiseLike<ResolvedAccessToken | null | undefined>;
+}
+
+/**
  * A store that can also be written: what the token CLI, importers and the contract suite
  * (`express-token-guard/testing`) work with. Every store in this package implements it.
  *

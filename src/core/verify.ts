@@ -2,9 +2,11 @@ import { toAuthInfo, type AuthInfo } from './auth-info.js';
 import { InvalidTokenError, type InvalidTokenReason } from './errors.js';
 import { findRecordProblem, type AccessToken } from './record.js';
 import { sealedAuthInfo } from './sealed-record.js';
+import type { ResolvedAccessToken } from './store.js';
 
 /**
- * Decides whether what a store returned for `hash` is a live token.
+ * Decides whether what a store returned for `hash` is a live token. `hash` is `undefined` for a
+ * record a `TokenResolver` resolved from the token itself: its `accessTokenHash` is not compared.
  *
  * Throws {@link InvalidTokenError} when there is no record (`unknown`), when a field has the wrong
  * type (`malformed_record`), when the record's `accessTokenHash` is not `hash` (`hash_mismatch`), or
@@ -17,7 +19,7 @@ import { sealedAuthInfo } from './sealed-record.js';
  *
  * Does not check scopes: expiry comes first, so an expired token without the scope is a 401.
  */
-export function verifyRecord(record: unknown, hash: string, now: number, toleranceMs: number): AuthInfo {
+export function verifyRecord(record: unknown, hash: string | undefined, now: number, toleranceMs: number): AuthInfo {
   const sealed = sealedAuthInfo(record);
   const refusal = findRefusal(record, sealed !== undefined, hash, now, toleranceMs);
   if (refusal !== undefined) throw new InvalidTokenError(refusal[0], refusal[1]);
@@ -27,7 +29,7 @@ export function verifyRecord(record: unknown, hash: string, now: number, toleran
 function findRefusal(
   record: unknown,
   checked: boolean,
-  hash: string,
+  hash: string | undefined,
   now: number,
   toleranceMs: number,
 ): [InvalidTokenReason, string?] | undefined {
@@ -35,9 +37,14 @@ function findRefusal(
   if (!checked) {
     const problem = findRecordProblem(record);
     if (problem !== undefined) return ['malformed_record', problem.field];
+    if (hash === undefined) {
+      const { claims, clientIdentifier } = record as ResolvedAccessToken;
+      if (claims !== undefined && (typeof claims !== 'object' || claims === null)) return ['malformed_record', 'claims'];
+      if (clientIdentifier !== undefined && typeof clientIdentifier !== 'string') return ['malformed_record', 'clientIdentifier'];
+    }
   }
   const { accessTokenHash, accessTokenExpiresAt } = record as AccessToken;
-  if (accessTokenHash !== hash) return ['hash_mismatch'];
+  if (hash !== undefined && accessTokenHash !== hash) return ['hash_mismatch'];
   if (accessTokenExpiresAt === undefined || accessTokenExpiresAt === 0 || !(accessTokenExpiresAt > now - toleranceMs)) {
     return ['expired'];
   }

@@ -457,7 +457,7 @@ describe('cachedStore', () => {
 
     it('refuses something that is not a store, and options that are not an object', () => {
       expect(() => cachedStore({} as TokenStore)).toThrow(
-        'cachedStore: store must be a token store (an object with a findByAccessTokenHash(hash) method)',
+        'cachedStore: store must be a token store (an object with a findByAccessTokenHash(hash) or resolveAccessToken(token) method)',
       );
       expect(() => cachedStore(inner, null as never)).toThrow('cachedStore: options must be an object, e.g. cachedStore(store, { ttlMs: 30_000 })');
     });
