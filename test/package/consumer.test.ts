@@ -58,7 +58,7 @@ describe('the packed package in a fresh project', () => {
   it('exports the same API to import and to require', () => {
     const expected = [
       'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InvalidRequestError',
-      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError',
+      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError',
       'parseAccessToken', 'requireAnyScope', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
@@ -74,7 +74,9 @@ describe('the packed package in a fresh project', () => {
     ['express-token-guard/redis', ['DEFAULT_REDIS_CHANNEL', 'RedisTokenStore', 'redisInvalidations']],
     ['express-token-guard/postgres', ['DEFAULT_POSTGRES_CHANNEL', 'PostgresTokenStore', 'postgresInvalidations']],
     ['express-token-guard/sqlite', ['SqliteTokenStore']],
-    ['express-token-guard/testing', ['storeContract']],
+    ['express-token-guard/authlete', ['AUTHLETE_PAGE_SIZE', 'authleteStore', 'syncFromAuthlete']],
+    ['express-token-guard/introspection', ['introspectionStore']],
+    ['express-token-guard/testing', ['startFakeAuthlete', 'storeContract']],
   ])('%s loads without any database driver installed, by import and by require', (subpath, names) => {
     const drivers = /node_modules[\\/](redis|@redis|pg|pg-[a-z]+|better-sqlite3)[\\/]/;
     const cjs = node(['-e', `const m = require('${subpath}'); const loaded = Object.keys(require.cache).filter((f) => ${drivers}.test(f)); console.log(JSON.stringify([Object.keys(m).sort(), loaded]))`], dir);

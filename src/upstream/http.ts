@@ -1,0 +1,93 @@
+import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
+import { UpstreamError } from '../core/upstream-error.js';
+
+/** The part of the WHATWG `fetch` the upstream stores use; the global one by default. */
+export type FetchLike = (
+  input: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
+
+/** An answer that came back whole within the time allowed: its status and its parsed JSON. */
+export interface UpstreamAnswer {
+  readonly status: number;
+  /** The parsed body; `undefined` when it was not JSON (the status then says what happened). */
+  readonly json: unknown;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Checks a base URL or endpoint: an absolute `https:` URL, or `http:` on a loopback host (for tests
+ * and local fakes). Returns it without a trailing slash.
+ */
+export function checkHttpsUrl(what: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalidArgType(`${what} must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidArgValue(`${what} must be an absolute URL, not "${value}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw invalidArgValue(`${what} must be an https URL (http only on localhost, 127.0.0.1 or [::1]), not "${value}"`);
+  }
+  if (url.username !== '' || url.password !== '') throw invalidArgValue(`${what} must not hold credentials`);
+  return value.replace(/\/+$/, '');
+}
+
+/** Checks an optional `fetch` option; the global `fetch` by default. */
+export function checkFetch(what: string, value: unknown): FetchLike {
+  if (value === undefined) return globalThis.fetch as unknown as FetchLike;
+  if (typeof value !== 'function') throw invalidArgType(`${what} must be a function (a fetch implementation)`);
+  return value as FetchLike;
+}
+
+/** Checks a non-empty string option. */
+export function checkText(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw invalidArgType(`${what} must be a non-empty string`);
+  return value;
+}
+
+/**
+ * Sends one request and reads its whole body within `timeoutMs`, then parses it as JSON when it can.
+ * A network error, a body cut short or no complete answer in time rejects with an
+ * {@link UpstreamError} named after `what` (never with the request's body or headers: they hold
+ * the token and the credentials). A late answer after the time is up is dropped.
+ */
+export async function exchange(
+  fetch: FetchLike,
+  what: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+): Promise<UpstreamAnswer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, { ...init, signal: controller.signal });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json };
+  } catch (cause) {
+    if (controller.signal.aborted) throw new UpstreamError(`${what}: no answer within ${timeoutMs} ms`);
+    throw new UpstreamError(`${what}: the request failed (${describe(cause)})`, { cause });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A plain JSON object, not an array or null. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
