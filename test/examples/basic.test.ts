@@ -1,27 +1,14 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../src/index.js';
+import { CURL, startExample } from '../helpers/example-process.js';
 
 const SERVER = join(__dirname, '../../examples/basic/server.mjs');
-const CURL = /^(.+) \((\d{3})[^)]*\):\n {2}curl -i (?:-H '([^']+)' )?(\S+)$/gm;
-
-/** Starts the example (it imports the built package: `npm test` builds first) and waits for its curl lines. */
-async function start(args: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; output: string }> {
-  const child = spawn(process.execPath, [SERVER, ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' } });
-  let output = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  while (!output.includes('No token (401)')) {
-    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string | number];
-    if (typeof chunk !== 'string') throw new Error(`the example exited: ${output}`);
-    output += chunk;
-  }
-  await new Promise((resolve) => setImmediate(resolve));
-  return { child, output };
-}
+/** Starts the example and waits for its curl lines. */
+const start = (args: string[] = []) => startExample(SERVER, { args });
 
 describe('examples/basic (npm start)', () => {
   let child: ChildProcessWithoutNullStreams;
