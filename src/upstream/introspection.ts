@@ -34,6 +34,7 @@ export interface IntrospectionStoreOptions {
 const NAME = 'introspectionStore';
 const OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authorization', 'fetch', 'timeoutMs', 'audience', 'issuer', 'clock', 'onError'];
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
+const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /**
  * A store that asks an OAuth 2.0 authorization server about each token (RFC 7662): it posts
@@ -43,7 +44,8 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
  * - Only `"active": true` (the JSON boolean) is an active token; anything else is 401 `invalid_token`.
  * - `exp` (seconds) → `accessTokenExpiresAt` (ms), `iat` → `createdAt`, `scope` → `scopes`, `sub` →
  *   `subject`, `client_id` → `req.auth.clientIdentifier` (as sent) and `clientId` when it is a decimal
- *   integer up to 2^53-1. Fractional times are floored to whole seconds. The answer is `req.auth.claims`.
+ *   integer up to 2^53-1. A fractional `exp` or `iat` is floored to whole seconds; `nbf` is compared as
+ *   sent. The answer is `req.auth.claims`.
  * - `exp` and `nbf` are enforced here against `clock`, even when `active` is true; an answer without
  *   `exp` is refused, as a record without expiry is. `audience` and `issuer`, when set, are compared
  *   as exact strings.
@@ -92,9 +94,10 @@ export function introspectionStore(options: IntrospectionStoreOptions): TokenRes
       if (claims['active'] !== true) return undefined;
       const now = clock();
       const exp = seconds(claims['exp']);
-      const nbf = seconds(claims['nbf']);
+      // Not floored: a token is not valid before its nbf, not even for the fraction of a second.
+      const nbf = claims['nbf'];
       if (exp !== undefined && exp * 1000 <= now) throw new InvalidTokenError('expired');
-      if (nbf !== undefined && nbf * 1000 > now) throw new InvalidTokenError('not_yet_valid');
+      if (typeof nbf === 'number' && Number.isFinite(nbf) && nbf * 1000 > now) throw new InvalidTokenError('not_yet_valid');
       if (audience !== undefined && !names(claims['aud'], audience)) throw new InvalidTokenError('wrong_audience');
       if (issuer !== undefined && claims['iss'] !== issuer) throw new InvalidTokenError('wrong_issuer');
       return toRecord(claims, exp);
@@ -132,7 +135,12 @@ function clientAuthorization(options: IntrospectionStoreOptions): string {
     if (clientId !== undefined || clientSecret !== undefined) {
       throw invalidArgValue(`${NAME}: give either options.authorization or options.clientId and options.clientSecret, not both`);
     }
-    return checkText(`${NAME}: options.authorization`, authorization);
+    const value = checkText(`${NAME}: options.authorization`, authorization);
+    // fetch would refuse it on every request with an error message that quotes the credential.
+    if (!HEADER_VALUE.test(value)) {
+      throw invalidArgValue(`${NAME}: options.authorization must be one line of visible ASCII characters and spaces, without leading or trailing space`);
+    }
+    return value;
   }
   const id = checkText(`${NAME}: options.clientId (or options.authorization)`, clientId);
   const secret = checkText(`${NAME}: options.clientSecret`, clientSecret);
