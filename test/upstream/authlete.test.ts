@@ -225,6 +225,7 @@ describe('authleteStore', () => {
         reply = intercept;
         expect((await get(app)).status).toBe(503);
       }
+      expect(causes.filter((cause) => cause instanceof UpstreamError)).toHaveLength(4);
       for (const cause of causes) written.push(String(cause), (cause as Error).stack ?? '', JSON.stringify(cause));
       expect(written.length).toBeGreaterThan(8);
       expect(written.filter((text) => text.includes(TOKEN))).toEqual([]);
