@@ -81,7 +81,7 @@ export function authleteStore(options: AuthleteStoreOptions): TokenResolver {
     STORE_OPTIONS,
     "{ baseUrl: 'https://us.authlete.com', serviceId, accessToken }",
   );
-  const url = `${checkHttpsUrl(`${STORE_NAME}: options.baseUrl`, baseUrl)}/api/${checkServiceId(STORE_NAME, serviceId)}/auth/introspection`;
+  const url = `${checkHttpsUrl(`${STORE_NAME}: options.baseUrl`, baseUrl).replace(/\/+$/, '')}/api/${checkServiceId(STORE_NAME, serviceId)}/auth/introspection`;
   const authorization = `Bearer ${checkText(`${STORE_NAME}: options.accessToken`, accessToken)}`;
   const send = checkFetch(`${STORE_NAME}: options.fetch`, fetch);
   const limit = timeoutMs === undefined ? 2000 : checkTimeout(STORE_NAME, timeoutMs);
@@ -161,7 +161,7 @@ export async function syncFromAuthlete(options: SyncFromAuthleteOptions): Promis
   }
   const { store, clientIdentifier, subject, onProgress } = options;
   if (typeof store?.saveMany !== 'function') throw invalidArgType(`${SYNC_NAME}: options.store must be a writable token store (with saveMany)`);
-  const base = `${checkHttpsUrl(`${SYNC_NAME}: options.baseUrl`, options.baseUrl)}/api/${checkServiceId(SYNC_NAME, options.serviceId)}/auth/token/get/list`;
+  const base = `${checkHttpsUrl(`${SYNC_NAME}: options.baseUrl`, options.baseUrl).replace(/\/+$/, '')}/api/${checkServiceId(SYNC_NAME, options.serviceId)}/auth/token/get/list`;
   const authorization = `Bearer ${checkText(`${SYNC_NAME}: options.accessToken`, options.accessToken)}`;
   const send = checkFetch(`${SYNC_NAME}: options.fetch`, options.fetch);
   const limit = options.timeoutMs === undefined ? 10_000 : checkTimeout(SYNC_NAME, options.timeoutMs);

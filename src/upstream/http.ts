@@ -4,7 +4,7 @@ import { UpstreamError } from '../core/upstream-error.js';
 /** The part of the WHATWG `fetch` the upstream stores use; the global one by default. */
 export type FetchLike = (
   input: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'error' },
 ) => Promise<{ status: number; text(): Promise<string> }>;
 
 /** An answer that came back whole within the time allowed: its status and its parsed JSON. */
@@ -18,7 +18,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Checks a base URL or endpoint: an absolute `https:` URL, or `http:` on a loopback host (for tests
- * and local fakes). Returns it without a trailing slash.
+ * and local fakes). Returns it as given.
  */
 export function checkHttpsUrl(what: string, value: unknown): string {
   if (typeof value !== 'string') throw invalidArgType(`${what} must be a URL string`);
@@ -32,7 +32,7 @@ export function checkHttpsUrl(what: string, value: unknown): string {
     throw invalidArgValue(`${what} must be an https URL (http only on localhost, 127.0.0.1 or [::1]), not "${value}"`);
   }
   if (url.username !== '' || url.password !== '') throw invalidArgValue(`${what} must not hold credentials`);
-  return value.replace(/\/+$/, '');
+  return value;
 }
 
 /** Checks an optional `fetch` option; the global `fetch` by default. */
@@ -52,7 +52,7 @@ export function checkText(what: string, value: unknown): string {
  * Sends one request and reads its whole body within `timeoutMs`, then parses it as JSON when it can.
  * A network error, a body cut short or no complete answer in time rejects with an
  * {@link UpstreamError} named after `what` (never with the request's body or headers: they hold
- * the token and the credentials). A late answer after the time is up is dropped.
+ * the token and the credentials), and so does a redirect. A late answer after the time is up is dropped.
  */
 export async function exchange(
   fetch: FetchLike,
@@ -64,7 +64,8 @@ export async function exchange(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(url, { ...init, signal: controller.signal });
+    // A redirect would send the token (and the credentials) again, maybe elsewhere: it is a failure.
+    const response = await fetch(url, { ...init, signal: controller.signal, redirect: 'error' });
     const text = await response.text();
     let json: unknown;
     try {

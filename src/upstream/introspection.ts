@@ -27,12 +27,17 @@ export interface IntrospectionStoreOptions {
   issuer?: string;
   /** The time in ms since the epoch, for `exp` and `nbf`. Default `Date.now`. Inject it in tests. */
   clock?: () => number;
+  /**
+   * How far `exp` and `nbf` may be off, in ms, for clocks that differ a little; give it the guard's
+   * `clockToleranceMs` so that both agree. Default 0.
+   */
+  clockToleranceMs?: number;
   /** Receives an {@link UpstreamError} for every failed introspection. Default: a process warning. */
   onError?: OnStoreError;
 }
 
 const NAME = 'introspectionStore';
-const OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authorization', 'fetch', 'timeoutMs', 'audience', 'issuer', 'clock', 'onError'];
+const OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authorization', 'fetch', 'timeoutMs', 'audience', 'issuer', 'clock', 'clockToleranceMs', 'onError'];
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
@@ -72,6 +77,10 @@ export function introspectionStore(options: IntrospectionStoreOptions): TokenRes
   const issuer = checked.issuer === undefined ? undefined : checkText(`${NAME}: options.issuer`, checked.issuer);
   const clock = checked.clock ?? Date.now;
   if (typeof clock !== 'function') throw invalidArgType(`${NAME}: options.clock must be a function`);
+  const tolerance = checked.clockToleranceMs ?? 0;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
+    throw invalidArgType(`${NAME}: options.clockToleranceMs must be a number of ms, 0 or more`);
+  }
   const { onError } = checked;
   const fail = (error: UpstreamError): never => {
     onError(error);
@@ -96,8 +105,8 @@ export function introspectionStore(options: IntrospectionStoreOptions): TokenRes
       const exp = seconds(claims['exp']);
       // Not floored: a token is not valid before its nbf, not even for the fraction of a second.
       const nbf = claims['nbf'];
-      if (exp !== undefined && exp * 1000 <= now) throw new InvalidTokenError('expired');
-      if (typeof nbf === 'number' && Number.isFinite(nbf) && nbf * 1000 > now) throw new InvalidTokenError('not_yet_valid');
+      if (exp !== undefined && exp * 1000 <= now - tolerance) throw new InvalidTokenError('expired');
+      if (typeof nbf === 'number' && Number.isFinite(nbf) && nbf * 1000 > now + tolerance) throw new InvalidTokenError('not_yet_valid');
       if (audience !== undefined && !names(claims['aud'], audience)) throw new InvalidTokenError('wrong_audience');
       if (issuer !== undefined && claims['iss'] !== issuer) throw new InvalidTokenError('wrong_issuer');
       return toRecord(claims, exp);
