@@ -4,6 +4,7 @@ import {
   UpstreamError,
   authErrorHandler,
   cachedStore,
+  hashToken,
   requireScopes,
   tokenGuard,
   type AccessToken,
@@ -202,6 +203,12 @@ describe('authleteStore', () => {
     for (let i = 0; i < 10; i++) expect((await get(app)).status).toBe(200);
     expect(fake.calls).toHaveLength(1);
     expect(store.stats()).toMatchObject({ misses: 1, coalesced: 989, hits: 10 });
+    // The cache keeps the record under the token's hash, and nothing it holds or hands out has the token.
+    expect(JSON.stringify(answers[0])).not.toContain(TOKEN);
+    store.evict(TOKEN);
+    expect(store.stats().size).toBe(1);
+    store.evict(hashToken(TOKEN));
+    expect(store.stats().size).toBe(0);
   });
 
   it('never lets the token reach a warning, stderr, an error message or a cause', async () => {
