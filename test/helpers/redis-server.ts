@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { reusablePort } from './free-port.js';
 
 const INSTALL = 'apt-get install -y redis-server (Debian/Ubuntu) or brew install redis (macOS)';
 
@@ -32,7 +32,7 @@ export class RedisServer {
   ) {}
 
   static async start(extraArgs: string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), extraArgs);
+    const server = new RedisServer(await reusablePort(), extraArgs);
     await server.startAgain();
     return server;
   }
