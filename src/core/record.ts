@@ -58,6 +58,24 @@ export interface AccessToken {
   properties?: Property[];
   /** Scopes of the refresh token. */
   refreshTokenScopes?: string[];
+  /**
+   * The key or certificate the token is bound to (RFC 7800 `cnf`): `jkt`, the RFC 7638 thumbprint of
+   * a DPoP key (RFC 9449), or `x5t#S256`, the SHA-256 thumbprint of a client certificate (RFC 8705).
+   * Not part of Authlete's AccessToken. A bound token is never accepted without its proof.
+   */
+  cnf?: Confirmation;
+  /** The authentication context class the user authenticated with (RFC 9470 `acr`). */
+  acr?: string;
+  /** When the user authenticated (ms since the epoch; `auth_time` seconds on the wire). */
+  authTime?: number;
+  /** The resource servers the token is meant for (`aud`); a guard with `audience` refuses others. */
+  audience?: string[];
+}
+
+/** A token's binding: a DPoP key thumbprint and/or a client certificate thumbprint, base64url SHA-256. */
+export interface Confirmation {
+  jkt?: string;
+  'x5t#S256'?: string;
 }
 
 import { invalidArgType, invalidArgValue } from './arg-errors.js';
@@ -78,6 +96,13 @@ const isPropertyArray: Check = (value) =>
       ((p as Property).hidden === undefined || typeof (p as Property).hidden === 'boolean'),
   );
 
+const isConfirmation: Check = (value) =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).length > 0 &&
+  Object.entries(value).every(([key, thumbprint]) => (key === 'jkt' || key === 'x5t#S256') && typeof thumbprint === 'string' && thumbprint !== '');
+
 const FIELDS: ReadonlyArray<readonly [keyof AccessToken, Check, string]> = [
   ['accessTokenHash', isString, 'a string'],
   ['accessTokenExpiresAt', isInteger, 'an integer (ms since the epoch)'],
@@ -91,6 +116,10 @@ const FIELDS: ReadonlyArray<readonly [keyof AccessToken, Check, string]> = [
   ['scopes', isStringArray, 'an array of strings'],
   ['properties', isPropertyArray, 'an array of { key: string, value: string, hidden?: boolean }'],
   ['refreshTokenScopes', isStringArray, 'an array of strings'],
+  ['cnf', isConfirmation, 'an object with jkt and/or x5t#S256 (non-empty strings), nothing else'],
+  ['acr', isString, 'a string'],
+  ['authTime', isInteger, 'an integer (ms since the epoch)'],
+  ['audience', isStringArray, 'an array of strings'],
 ];
 
 /** The record's fields in their canonical order. */
@@ -145,6 +174,9 @@ export function copyRecord(record: AccessToken): AccessToken {
     if (value === undefined) continue;
     if (field === 'properties') {
       copy[field] = (value as Property[]).map(({ key, value, hidden }) => (hidden === undefined ? { key, value } : { key, value, hidden }));
+    } else if (field === 'cnf') {
+      const { jkt, 'x5t#S256': x5t } = value as Confirmation;
+      copy[field] = { ...(jkt === undefined ? {} : { jkt }), ...(x5t === undefined ? {} : { 'x5t#S256': x5t }) };
     } else {
       copy[field] = Array.isArray(value) ? [...value] : value;
     }

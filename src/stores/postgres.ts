@@ -53,7 +53,8 @@ export interface PostgresTokenStoreOptions {
 
 const NAME = 'PostgresTokenStore';
 const OPTION_NAMES = ['pool', 'table', 'timeoutMs', 'onError', 'channel'];
-const SCHEMA_VERSION = 1;
+// 1: the twelve AccessToken fields. 2: cnf, acr, auth_time, audience (token binding, step-up, audience).
+const SCHEMA_VERSION = 2;
 const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_COLUMN = '42703';
 const NOTIFY_FUNCTION_NAME = 'token_guard_notify';
@@ -87,6 +88,8 @@ const COLUMN_TYPES: Partial<Record<keyof AccessToken, string>> = {
   scopes: 'text[]',
   refreshTokenScopes: 'text[]',
   properties: 'jsonb',
+  cnf: 'jsonb',
+  audience: 'text[]',
 };
 
 /**
@@ -282,6 +285,8 @@ export class PostgresTokenStore implements WritableTokenStore {
     const columns = COLUMNS.map(([field, column]) => `${column} ${COLUMN_TYPES[field] ?? (INTEGER_FIELDS.has(field) ? 'bigint' : 'text')}`);
     return [
       `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${columns.join(', ')})`,
+      // A schema-1 table gains the columns added since; its rows stay as they are.
+      ...columns.slice(1).map((column) => `ALTER TABLE ${this.#quoted} ADD COLUMN IF NOT EXISTS ${column}`),
       `CREATE INDEX IF NOT EXISTS "${bare}_subject_idx" ON ${this.#quoted} (subject)`,
       `CREATE INDEX IF NOT EXISTS "${bare}_client_id_idx" ON ${this.#quoted} (client_id)`,
       `CREATE INDEX IF NOT EXISTS "${bare}_access_token_expires_at_idx" ON ${this.#quoted} (access_token_expires_at)`,
@@ -294,7 +299,7 @@ function toValues(record: AccessToken): unknown[] {
     const value = record[field];
     if (value === undefined) return null;
     // node-postgres sends a JS array as a PostgreSQL array: right for text[], wrong for jsonb.
-    return field === 'properties' ? JSON.stringify(value) : value;
+    return field === 'properties' || field === 'cnf' ? JSON.stringify(value) : value;
   });
 }
 

@@ -8,8 +8,11 @@ export const COLUMNS: ReadonlyArray<readonly [keyof AccessToken, string]> = RECO
   field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
 ]);
 
-/** The record fields stored as arrays (JSON text in SQLite, `text[]` or `jsonb` in PostgreSQL). */
-export const ARRAY_FIELDS: ReadonlySet<keyof AccessToken> = new Set(['scopes', 'properties', 'refreshTokenScopes']);
+/**
+ * The record fields stored as structured values: arrays and `cnf` (JSON text in SQLite; `text[]` or
+ * `jsonb` in PostgreSQL).
+ */
+export const ARRAY_FIELDS: ReadonlySet<keyof AccessToken> = new Set(['scopes', 'properties', 'refreshTokenScopes', 'cnf', 'audience']);
 
 /** The record fields stored as 64-bit integers. */
 export const INTEGER_FIELDS: ReadonlySet<keyof AccessToken> = new Set([
@@ -18,6 +21,7 @@ export const INTEGER_FIELDS: ReadonlySet<keyof AccessToken> = new Set([
   'createdAt',
   'lastRefreshedAt',
   'clientId',
+  'authTime',
 ]);
 
 /** How a driver's column values become record values. */

@@ -10,6 +10,7 @@ import { checkStoreOptions } from './store-options.js';
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
 }
 
 /** The part of a better-sqlite3 `Database` the store uses; pass the `Database` itself. */
@@ -88,6 +89,11 @@ export class SqliteTokenStore implements WritableTokenStore {
         `CREATE INDEX IF NOT EXISTS "${table}_access_token_expires_at" ON ${quoted} (access_token_expires_at);`,
       ),
     );
+    // A table made by an older version lacks the columns of the fields added since: add them, keeping every row.
+    const existing = new Set(setUp(() => database.prepare(`PRAGMA table_info(${quoted})`).all() as Array<{ name: string }>).map(({ name }) => name));
+    for (const [field, column] of COLUMNS) {
+      if (!existing.has(column)) setUp(() => database.exec(`ALTER TABLE ${quoted} ADD COLUMN ${column} ${columnType(field)}`));
+    }
     this.#find = prepare(`SELECT ${names.join(', ')} FROM ${quoted} WHERE access_token_hash = ?`);
     this.#upsert = prepare(
       `INSERT INTO ${quoted} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ` +

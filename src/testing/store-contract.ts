@@ -94,9 +94,29 @@ export function storeContract(
           { key: 'note', value: 'ünïcödé "quoted" \\ {}' },
         ],
         refreshTokenScopes: ['read'],
+        cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' },
+        acr: 'urn:mace:incommon:iap:silver',
+        authTime: Date.now() - 60_000,
+        audience: ['https://api.example.com', 'https://other.example.com'],
       });
       await store.save(full);
       assert.deepStrictEqual(await store.findByAccessTokenHash(full.accessTokenHash as string), full);
+    });
+
+    test('keeps each binding on its own: a DPoP key alone, a certificate alone, an empty audience', async (store) => {
+      const dpop = record('dpop', { cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } });
+      const mtls = record('mtls', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' }, audience: [] });
+      await store.save(dpop);
+      await store.save(mtls);
+      assert.deepStrictEqual(await store.findByAccessTokenHash(dpop.accessTokenHash as string), dpop);
+      assert.deepStrictEqual(await store.findByAccessTokenHash(mtls.accessTokenHash as string), mtls);
+    });
+
+    test('refuses a cnf with another member or an empty thumbprint, naming the field', async (store) => {
+      await assert.rejects(store.save(record('cnf-1', { cnf: { jwk: {} } as never })), refusal('cnf'));
+      await assert.rejects(store.save(record('cnf-2', { cnf: { jkt: '' } })), refusal('cnf'));
+      await assert.rejects(store.save(record('cnf-3', { cnf: {} })), refusal('cnf'));
+      await assert.rejects(store.save(record('auth-time', { authTime: 1.5 })), refusal('authTime'));
     });
 
     test('keeps absent fields absent and empty arrays empty', async (store) => {

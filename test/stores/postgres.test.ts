@@ -69,6 +69,10 @@ describe('PostgresTokenStore', () => {
         ['scopes', '_text'],
         ['properties', 'jsonb'],
         ['refresh_token_scopes', '_text'],
+        ['cnf', 'jsonb'],
+        ['acr', 'text'],
+        ['auth_time', 'int8'],
+        ['audience', '_text'],
       ]);
       const { rows: indexes } = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'typed' ORDER BY indexname");
       expect(indexes.map((i) => i.indexname)).toEqual([
@@ -78,7 +82,7 @@ describe('PostgresTokenStore', () => {
         'typed_subject_idx',
       ]);
       const { rows: comment } = await pool.query("SELECT obj_description('typed'::regclass, 'pg_class') AS comment");
-      expect(comment[0].comment).toBe('express-token-guard access tokens, schema 1');
+      expect(comment[0].comment).toBe('express-token-guard access tokens, schema 2');
     });
 
     it('is idempotent, keeps the data, and is safe when several instances run it at once', async () => {
@@ -99,11 +103,32 @@ describe('PostgresTokenStore', () => {
       expect((await pool.query('SELECT count(*)::int AS n FROM auth.tokens')).rows[0].n).toBe(1);
     });
 
+    it('brings a schema-1 table (made by the previous version) to schema 2, keeping every row', async () => {
+      const pool = newPool();
+      const v1Columns =
+        'access_token_hash text PRIMARY KEY, access_token_expires_at bigint, refresh_token_hash text, refresh_token_expires_at bigint, ' +
+        'created_at bigint, last_refreshed_at bigint, client_id bigint, subject text, grant_type text, scopes text[], properties jsonb, refresh_token_scopes text[]';
+      await pool.query(`CREATE TABLE old_tokens (${v1Columns}); COMMENT ON TABLE old_tokens IS 'express-token-guard access tokens, schema 1'`);
+      const kept = live('kept-v1', { subject: 'alice', scopes: ['read'], properties: [{ key: 'k', value: 'v', hidden: true }] });
+      await pool.query({
+        text: 'INSERT INTO old_tokens (access_token_hash, access_token_expires_at, subject, scopes, properties) VALUES ($1, $2, $3, $4, $5)',
+        values: [kept.accessTokenHash, kept.accessTokenExpiresAt, 'alice', ['read'], JSON.stringify(kept.properties)],
+      });
+      const store = new PostgresTokenStore({ pool, table: 'old_tokens' });
+      await store.migrate();
+      expect(await store.findByAccessTokenHash(kept.accessTokenHash as string)).toEqual(kept);
+      const bound = live('bound-v2', { cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' }, acr: 'urn:mfa', authTime: 1_767_225_600_000, audience: ['https://api.example.com'] });
+      await store.save(bound);
+      expect(await store.findByAccessTokenHash(bound.accessTokenHash as string)).toEqual(bound);
+      const { rows } = await pool.query("SELECT obj_description('old_tokens'::regclass, 'pg_class') AS comment, count(*)::int AS n FROM old_tokens");
+      expect(rows[0]).toEqual({ comment: 'express-token-guard access tokens, schema 2', n: 2 });
+    });
+
     it('refuses a table whose schema is newer than this package', async () => {
       const pool = newPool();
       await pool.query("CREATE TABLE future (access_token_hash text PRIMARY KEY); COMMENT ON TABLE future IS 'express-token-guard access tokens, schema 99'");
       await expect(new PostgresTokenStore({ pool, table: 'future' }).migrate()).rejects.toThrow(
-        'PostgresTokenStore: table "future" has schema 99, newer than this version of the package knows (1)',
+        'PostgresTokenStore: table "future" has schema 99, newer than this version of the package knows (2)',
       );
     });
 

@@ -21,6 +21,28 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('SqliteTokenStore on a table made by the previous version', () => {
+  it('adds the columns of cnf, acr, auth_time and audience, keeping every row', () => {
+    const v1Columns =
+      'access_token_hash TEXT NOT NULL, access_token_expires_at INTEGER, refresh_token_hash TEXT, refresh_token_expires_at INTEGER, ' +
+      'created_at INTEGER, last_refreshed_at INTEGER, client_id INTEGER, subject TEXT, grant_type TEXT, scopes TEXT, properties TEXT, refresh_token_scopes TEXT';
+    database.exec(`CREATE TABLE old_tokens (${v1Columns}, PRIMARY KEY (access_token_hash)) WITHOUT ROWID`);
+    const kept = live('kept-v1', { subject: 'alice' });
+    database
+      .prepare('INSERT INTO old_tokens (access_token_hash, access_token_expires_at, subject, scopes) VALUES (?, ?, ?, ?)')
+      .run(kept.accessTokenHash, kept.accessTokenExpiresAt, 'alice', JSON.stringify(kept.scopes));
+    const store = new SqliteTokenStore({ database, table: 'old_tokens' });
+    expect(store.findByAccessTokenHash(kept.accessTokenHash as string)).toEqual(kept);
+    const bound = live('bound-v2', { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' }, acr: 'urn:mfa', authTime: 1_767_225_600_000, audience: ['a'] });
+    return store.save(bound).then(() => {
+      expect(store.findByAccessTokenHash(bound.accessTokenHash as string)).toEqual(bound);
+      const columns = (database.prepare('PRAGMA table_info(old_tokens)').all() as Array<{ name: string }>).map(({ name }) => name);
+      expect(columns.slice(-4)).toEqual(['cnf', 'acr', 'auth_time', 'audience']);
+      expect(new SqliteTokenStore({ database, table: 'old_tokens' }).findByAccessTokenHash(kept.accessTokenHash as string)).toEqual(kept);
+    });
+  });
+});
+
 storeContract('SqliteTokenStore', () => new SqliteTokenStore({ database, table: `contract_${++tables}` }), {
   describe,
   it,
