@@ -1,5 +1,5 @@
 import { deepFreeze } from './freeze.js';
-import type { AccessToken, GrantType, Property } from './record.js';
+import type { AccessToken, Confirmation, GrantType, Property } from './record.js';
 import type { ResolvedAccessToken } from './store.js';
 
 /**
@@ -34,6 +34,14 @@ export interface AuthInfo {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** For a token introspected per RFC 7662: its `client_id`, exactly as sent. Absent otherwise. */
   readonly clientIdentifier?: string;
+  /** The record's binding (`cnf`), when it has one: the guard accepted the token's proof of it. */
+  readonly cnf?: Readonly<Confirmation>;
+  /** The record's authentication context class (`acr`), when it has one. */
+  readonly acr?: string;
+  /** When the user authenticated (ms since the epoch), when the record says. */
+  readonly authTime?: number;
+  /** The resource servers the token is meant for, when the record says. */
+  readonly audience?: readonly string[];
 }
 
 const NO_SCOPES: readonly string[] = Object.freeze([]);
@@ -65,10 +73,17 @@ export function toAuthInfo(record: AccessToken, properties = toPropertyMap(recor
     expiresAt: record.accessTokenExpiresAt ?? 0,
     accessToken: record,
   };
-  if (claims === undefined && clientIdentifier === undefined) return Object.freeze(info);
+  const { cnf, acr, authTime, audience } = record;
+  if (claims === undefined && clientIdentifier === undefined && cnf === undefined && acr === undefined && authTime === undefined && audience === undefined) {
+    return Object.freeze(info);
+  }
   return Object.freeze({
     ...info,
     ...(claims === undefined ? {} : { claims: deepFreeze(claims) }),
     ...(clientIdentifier === undefined ? {} : { clientIdentifier }),
+    ...(cnf === undefined ? {} : { cnf }),
+    ...(acr === undefined ? {} : { acr }),
+    ...(authTime === undefined ? {} : { authTime }),
+    ...(audience === undefined ? {} : { audience }),
   });
 }

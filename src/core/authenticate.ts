@@ -1,5 +1,5 @@
 import type { AuthInfo } from './auth-info.js';
-import { StoreUnavailableError, passedOnFromStore, type AuthError } from './errors.js';
+import { InvalidTokenError, StoreUnavailableError, passedOnFromStore, type AuthError } from './errors.js';
 import type { GuardConfig } from './options.js';
 import { assertAllScopes } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
@@ -71,6 +71,11 @@ function rejectWith(cause: unknown): never {
 
 function check(config: GuardConfig, record: unknown, hash: string | undefined): AuthInfo {
   const info = verifyRecord(record, hash, config.clock(), config.clockToleranceMs);
+  // A bound token is never accepted without its proof, and no proof is checked yet (DPoP, mTLS).
+  if (info.cnf !== undefined) throw new InvalidTokenError('unproven_binding');
+  if (config.audience !== undefined && info.audience !== undefined && !info.audience.includes(config.audience)) {
+    throw new InvalidTokenError('wrong_audience');
+  }
   if (config.requiredScopes.length > 0) assertAllScopes(info.scopes, config.requiredScopes);
   return info;
 }

@@ -121,8 +121,9 @@ export class CredentialsRequiredError extends AuthError {
 /**
  * Why a presented token was refused. `hash_mismatch`: the store returned a record whose
  * `accessTokenHash` is not the token's hash. `malformed_record`: the record has a field of the
- * wrong type (named in `field`). `not_yet_valid`, `wrong_audience`, `wrong_issuer`: an
- * introspection answer's `nbf`, `aud` or `iss` (RFC 7662) ruled the token out.
+ * wrong type (named in `field`). `not_yet_valid`, `wrong_audience`, `wrong_issuer`: the token's
+ * `nbf`, audience or `iss` ruled it out. `unproven_binding`: the record is bound to a key or a
+ * certificate (`cnf`) and the request did not prove it (RFC 9449 §7.2, RFC 8705 §3).
  */
 export type InvalidTokenReason =
   | 'unknown'
@@ -131,7 +132,8 @@ export type InvalidTokenReason =
   | 'malformed_record'
   | 'not_yet_valid'
   | 'wrong_audience'
-  | 'wrong_issuer';
+  | 'wrong_issuer'
+  | 'unproven_binding';
 
 /**
  * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether

@@ -62,6 +62,11 @@ export interface TokenGuardOptions {
    * application sees them; a 503 still reaches the store's `onError`. Default `false`.
    */
   sendErrors?: boolean;
+  /**
+   * This resource server's identifier: a record whose `audience` is present and does not name it is
+   * refused, 401 `invalid_token`. Records without `audience` are not checked. Default: none.
+   */
+  audience?: string;
 }
 
 /** Options after checking, with every default filled in. */
@@ -79,6 +84,7 @@ export interface GuardConfig {
   readonly skipPreflight: boolean;
   readonly challenge: ChallengeBuilder;
   readonly sendErrors: boolean;
+  readonly audience: string | undefined;
 }
 
 const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
@@ -94,6 +100,7 @@ const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
   'skipPreflight',
   'errorUri',
   'sendErrors',
+  'audience',
 ];
 
 const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
@@ -120,6 +127,8 @@ const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
   respond: 'sendErrors',
   senderror: 'sendErrors',
   failwitherror: 'sendErrors',
+  aud: 'audience',
+  resource: 'audience',
 };
 
 const STORE_METHOD = 'findByAccessTokenHash';
@@ -173,6 +182,7 @@ export function compileGuardOptions(options: unknown): GuardConfig {
     skipPreflight: optionalBoolean(given, 'skipPreflight', true),
     challenge: new ChallengeBuilder(realm, errorUri),
     sendErrors: optionalBoolean(given, 'sendErrors', false),
+    audience: checkAudience(given['audience']),
   };
 }
 
@@ -198,6 +208,14 @@ function checkStore(store: unknown): TokenStore | TokenResolver {
     );
   }
   return store as TokenStore | TokenResolver;
+}
+
+function checkAudience(audience: unknown): string | undefined {
+  if (audience === undefined) return undefined;
+  if (typeof audience !== 'string' || audience === '') {
+    throw invalidArgType('tokenGuard: options.audience must be a non-empty string (this resource server\'s identifier)');
+  }
+  return audience;
 }
 
 function optionalBoolean(given: Record<string, unknown>, name: keyof TokenGuardOptions, fallback: boolean): boolean {

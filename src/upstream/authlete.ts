@@ -56,7 +56,7 @@ export const AUTHLETE_PAGE_SIZE = 20;
  *
  * | `action` | the guard answers |
  * |---|---|
- * | `OK` | the record: `expiresAt` → `accessTokenExpiresAt`, `clientId`, `subject`, `scopes`, `grantType`, `properties`; the answer as `req.auth.claims` |
+ * | `OK` | the record: `expiresAt` → `accessTokenExpiresAt`, `clientId`, `subject`, `scopes`, `grantType`, `properties`, `acr`, `authTime` (seconds → ms), `certificateThumbprint` → `cnf['x5t#S256']`; the answer as `req.auth.claims` |
  * | `UNAUTHORIZED` (unknown, expired, client gone) | 401 `invalid_token` |
  * | `BAD_REQUEST` | 400 `invalid_request` |
  * | `FORBIDDEN` | 403 `insufficient_scope` |
@@ -130,6 +130,12 @@ function fromIntrospection(json: Record<string, unknown>): ResolvedAccessToken {
   copy('scopes', json['scopes']);
   copy('grantType', json['grantType']);
   copy('properties', mapProperties(json['properties']));
+  copy('acr', json['acr']);
+  const authTime = json['authTime'];
+  // Authlete sends authTime in seconds; 0 means unknown.
+  if (typeof authTime === 'number' && authTime !== 0) record.authTime = Number.isFinite(authTime) ? Math.floor(authTime) * 1000 : authTime;
+  const thumbprint = json['certificateThumbprint'];
+  if (thumbprint !== undefined && thumbprint !== null) record.cnf = { 'x5t#S256': thumbprint as string };
   return record;
 }
 

@@ -47,7 +47,8 @@ const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
  * (RFC 6749 §2.3.1: id and secret form-urlencoded before base64), or with `authorization` as given.
  *
  * - Only `"active": true` (the JSON boolean) is an active token; anything else is 401 `invalid_token`.
- * - `exp` (seconds) → `accessTokenExpiresAt` (ms), `iat` → `createdAt`, `scope` → `scopes`, `sub` →
+ * - `exp` (seconds) → `accessTokenExpiresAt` (ms), `iat` → `createdAt`, `auth_time` → `authTime`, `acr`,
+ *   `aud` → `audience` (always an array), `cnf` (bound tokens), `scope` → `scopes`, `sub` →
  *   `subject`, `client_id` → `req.auth.clientIdentifier` (as sent) and `clientId` when it is a decimal
  *   integer up to 2^53-1. A fractional `exp` or `iat` is floored to whole seconds; `nbf` is compared as
  *   sent. The answer is `req.auth.claims`.
@@ -119,7 +120,15 @@ function toRecord(claims: Record<string, unknown>, exp: number | undefined): Res
   if (exp !== undefined) record.accessTokenExpiresAt = exp * 1000;
   const iat = seconds(claims['iat']);
   if (iat !== undefined) record.createdAt = iat * 1000;
-  const { scope, sub, client_id: clientId } = claims;
+  const authTime = seconds(claims['auth_time']);
+  if (authTime !== undefined) record.authTime = authTime * 1000;
+  const { scope, sub, client_id: clientId, acr, aud, cnf } = claims;
+  if (typeof acr === 'string') record.acr = acr;
+  if (typeof aud === 'string') record.audience = [aud];
+  else if (Array.isArray(aud)) record.audience = aud as string[];
+  // As sent: a confirmation method the guard cannot check (anything but jkt and x5t#S256) fails the
+  // record check, so a token bound that way is refused rather than accepted without its proof.
+  if (cnf !== undefined && cnf !== null) record.cnf = cnf as ResolvedAccessToken['cnf'] & object;
   if (typeof scope === 'string') record.scopes = scope.split(' ').filter((item) => item !== '');
   if (typeof sub === 'string') record.subject = sub;
   if (typeof clientId === 'string') {

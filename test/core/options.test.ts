@@ -43,6 +43,7 @@ describe('compileGuardOptions', () => {
       skipPreflight: true,
       challenge: expect.any(ChallengeBuilder),
       sendErrors: false,
+      audience: undefined,
     });
     expect(config.challenge.build(new CredentialsRequiredError('missing'))).toBe('Bearer realm="api"');
   });
@@ -103,7 +104,9 @@ describe('compileGuardOptions', () => {
     [{ store, allowQueryString: true }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "allowQueryString"; did you mean "allowQuery"?'],
     [{ store, credentialsOptional: true }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "credentialsOptional"; did you mean "credentialsRequired"?'],
     [{ store, leeway: 5 }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "leeway"; did you mean "clockToleranceMs"?'],
-    [{ store, audience: 'x' }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "audience"'],
+    [{ store, audience: '' }, 'ERR_INVALID_ARG_TYPE', "tokenGuard: options.audience must be a non-empty string (this resource server's identifier)"],
+    [{ store, audience: ['x'] }, 'ERR_INVALID_ARG_TYPE', "tokenGuard: options.audience must be a non-empty string (this resource server's identifier)"],
+    [{ store, aud: 'x' }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: unknown option "aud"; did you mean "audience"?'],
     [{ store, realm: '' }, 'ERR_INVALID_ARG_VALUE', 'tokenGuard: options.realm must be a non-empty string of printable ASCII characters'],
     [{ store, hash: 'sha256' }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.hash must be a function'],
     [{ store, clock: 5 }, 'ERR_INVALID_ARG_TYPE', 'tokenGuard: options.clock must be a function'],

@@ -104,6 +104,19 @@ describe('authleteStore', () => {
     expect(Object.isFrozen(auth.claims?.['properties'])).toBe(true);
   });
 
+  it('maps acr, authTime (seconds) and certificateThumbprint (cnf x5t#S256); a bound token is refused by a guard that checks no binding', async () => {
+    const okAnswer = { action: 'OK', resultCode: 'A056001', subject: 'alice', scopes: ['read'], expiresAt: now + HOUR, acr: 'urn:mfa', authTime: 1767225600 };
+    reply = answer(200, { ...okAnswer, certificateThumbprint: 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' });
+    const store = authleteStore(options());
+    expect(await store.resolveAccessToken(TOKEN)).toMatchObject({ acr: 'urn:mfa', authTime: 1767225600000, cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } });
+    const bound = await get(appOn(store));
+    expect([bound.status, bound.headers['www-authenticate']]).toEqual([401, C.invalidToken]);
+    reply = answer(200, { ...okAnswer, certificateThumbprint: null, authTime: 0 });
+    const seen: AuthInfo[] = [];
+    expect((await get(appOn(store, seen))).status).toBe(200);
+    expect([seen[0]?.acr, 'authTime' in (seen[0] as AuthInfo), 'cnf' in (seen[0] as AuthInfo)]).toEqual(['urn:mfa', false, false]);
+  });
+
   it('leaves null fields absent (a client-credentials token has no subject and no properties)', async () => {
     const seen: AuthInfo[] = [];
     expect((await get(appOn(authleteStore(options()), seen), CC)).status).toBe(200);

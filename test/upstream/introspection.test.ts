@@ -436,6 +436,21 @@ describe('introspectionStore', () => {
     },
   );
 
+  it('maps acr, auth_time (seconds, floored), aud (always an array) and cnf; a cnf it cannot check fails the record check', async () => {
+    const store = introspectionStore(options());
+    fake.tokens.set(T_OK, claimsFor({ acr: 'urn:mfa', auth_time: SEC - 30.7, aud: 'https://api.example.com', cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } }));
+    expect(await store.resolveAccessToken(T_OK)).toMatchObject({
+      acr: 'urn:mfa',
+      authTime: NOW - 31_000,
+      audience: ['https://api.example.com'],
+      cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' },
+    });
+    fake.tokens.set(T_OK, claimsFor({ aud: ['a', 'b'] }));
+    expect(await store.resolveAccessToken(T_OK)).toMatchObject({ audience: ['a', 'b'] });
+    fake.tokens.set(T_OK, claimsFor({ cnf: { jwk: { kty: 'EC' } } }));
+    expect(await store.resolveAccessToken(T_OK)).toMatchObject({ cnf: { jwk: { kty: 'EC' } } });
+  });
+
   it('clockToleranceMs lets exp and nbf be off by that much, and no more', async () => {
     const store = introspectionStore(options({ clockToleranceMs: 5_000 }));
     for (const [fields, accepted] of [
