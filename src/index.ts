@@ -16,6 +16,7 @@ export {
   AuthError,
   CredentialsRequiredError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   StoreUnavailableError,
@@ -34,6 +35,8 @@ export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore
 export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
+export { requireAuthLevel } from './express/step-up.js';
+export type { AuthLevelOptions } from './core/step-up.js';
 export { tokenGuard } from './express/token-guard.js';
 export { CorruptRecordError, type OnStoreError } from './stores/corrupt-record.js';
 export { MemoryTokenStore } from './stores/memory.js';

@@ -1,5 +1,5 @@
 import { invalidArgType, invalidArgValue } from './arg-errors.js';
-import { InsufficientScopeError, type AuthError } from './errors.js';
+import { InsufficientScopeError, InsufficientUserAuthenticationError, type AuthError } from './errors.js';
 
 /** The realm of every challenge when none is configured; RFC 6750 §3 forbids a bare `Bearer`. */
 export const DEFAULT_REALM = 'api';
@@ -45,7 +45,8 @@ const MAX_MEMOISED = 64;
 
 /**
  * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
- * an RFC 6750 code, `error`, `error_description`, `scope` (for insufficient scope) and `error_uri`.
+ * an error code, `error`, `error_description`, `scope` (for insufficient scope), `acr_values` and
+ * `max_age` (for a step-up, RFC 9470) and `error_uri`.
  * The only place challenges are made. Every parameter is quoted and appears once.
  *
  * Values are memoised per builder, by `error` and message; insufficient-scope values only for a
@@ -68,6 +69,10 @@ export class ChallengeBuilder {
   build(error: AuthError): string {
     if (error.error === undefined) return this.#prefix;
     if (error instanceof InsufficientScopeError) return this.#scopeChallenge(error);
+    if (error instanceof InsufficientUserAuthenticationError) {
+      const acr = error.acrValues === undefined ? '' : `, acr_values="${sanitizeErrorText(error.acrValues.join(' '))}"`;
+      return this.#compose(error, `${acr}${error.maxAge === undefined ? '' : `, max_age="${error.maxAge}"`}`);
+    }
     const key = `${error.error} ${error.message}`;
     let value = this.#byMessage.get(key);
     if (value === undefined) {

@@ -6,10 +6,11 @@ export type AuthErrorCode =
   | 'ERR_CREDENTIALS_REQUIRED'
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
   | 'ERR_STORE_UNAVAILABLE';
 
-/** The RFC 6750 §3.1 error codes a challenge may carry. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/** The error codes a challenge may carry: RFC 6750 §3.1's, and RFC 9470's step-up code. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
 
 /**
  * Base class of every error the guard raises. It travels to Express as `next(err)` and carries its
@@ -172,6 +173,30 @@ export class InsufficientScopeError extends AuthError {
 }
 
 /**
+ * 401 `insufficient_user_authentication` (RFC 9470 §3): the token is valid, but the user's
+ * authentication is not what the route needs. `acrValues` and `maxAge` (seconds) are the route's
+ * requirements the token failed, sent as `acr_values` and `max_age` in the challenge so that the
+ * client can ask the authorization server for a stronger or fresher authentication.
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  readonly code = 'ERR_INSUFFICIENT_USER_AUTHENTICATION';
+  readonly status = 401;
+  readonly error = 'insufficient_user_authentication';
+
+  /**
+   * @param reason `acr`: the token's `acr` is none of `acrValues`; `max_age`: its `authTime` is older
+   *   than `maxAge` or absent; `acr_and_max_age`: both.
+   */
+  constructor(
+    readonly reason: 'acr' | 'max_age' | 'acr_and_max_age',
+    readonly acrValues: readonly string[] | undefined,
+    readonly maxAge: number | undefined,
+  ) {
+    super('A different authentication level is required');
+  }
+}
+
+/**
  * 503: the token could not be looked up because the `hash` function or the store threw, rejected
  * or returned something other than a string hash (a store's own `AuthError` refusals excepted: see
  * {@link passedOnFromStore}). The request is refused; the original error is
@@ -199,6 +224,7 @@ for (const ErrorClass of [
   CredentialsRequiredError,
   InvalidTokenError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   StoreUnavailableError,
 ]) {
   Object.defineProperty(ErrorClass.prototype, 'name', { value: ErrorClass.name, writable: true });

@@ -19,7 +19,7 @@ declare global {
 const GUARD = Symbol('express-token-guard.guard');
 
 /** What later route guards and error handlers need of the `tokenGuard` that saw a request. */
-export type GuardContext = Pick<GuardConfig, 'challenge' | 'sendErrors'>;
+export type GuardContext = Pick<GuardConfig, 'challenge' | 'sendErrors' | 'clock'>;
 
 type GuardedRequest = Request & { [GUARD]?: GuardContext };
 
