@@ -36,6 +36,8 @@ export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
 export { requireAuthLevel } from './express/step-up.js';
+export { protectedResourceMetadata } from './express/resource-metadata.js';
+export { protectedResourceMetadataUrl, type ProtectedResourceMetadataOptions } from './core/resource-metadata.js';
 export type { AuthLevelOptions } from './core/step-up.js';
 export { tokenGuard } from './express/token-guard.js';
 export { CorruptRecordError, type OnStoreError } from './stores/corrupt-record.js';

@@ -46,7 +46,7 @@ const MAX_MEMOISED = 64;
 /**
  * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
  * an error code, `error`, `error_description`, `scope` (for insufficient scope), `acr_values` and
- * `max_age` (for a step-up, RFC 9470) and `error_uri`.
+ * `max_age` (for a step-up, RFC 9470), `error_uri` and `resource_metadata` (RFC 9728).
  * The only place challenges are made. Every parameter is quoted and appears once.
  *
  * Values are memoised per builder, by `error` and message; insufficient-scope values only for a
@@ -56,18 +56,24 @@ const MAX_MEMOISED = 64;
 export class ChallengeBuilder {
   readonly #prefix: string;
   readonly #suffix: string;
+  readonly #plain: string;
   readonly #byMessage = new Map<string, string>();
   readonly #byScope = new WeakMap<readonly string[], { message: string; value: string }>();
 
-  /** Takes values already checked by {@link checkRealm} and {@link checkErrorUri}. */
-  constructor(realm: string, errorUri?: string) {
+  /**
+   * Takes values already checked by {@link checkRealm}, {@link checkErrorUri} and `checkHttpsUrl`.
+   * `resourceMetadataUrl` (RFC 9728 §5.1) goes into every challenge, those without an error too.
+   */
+  constructor(realm: string, errorUri?: string, resourceMetadataUrl?: string) {
     this.#prefix = `Bearer realm=${quote(realm)}`;
-    this.#suffix = errorUri === undefined ? '' : `, error_uri=${quote(errorUri)}`;
+    const metadata = resourceMetadataUrl === undefined ? '' : `, resource_metadata=${quote(resourceMetadataUrl)}`;
+    this.#suffix = `${errorUri === undefined ? '' : `, error_uri=${quote(errorUri)}`}${metadata}`;
+    this.#plain = `${this.#prefix}${metadata}`;
   }
 
   /** The challenge for `error`. */
   build(error: AuthError): string {
-    if (error.error === undefined) return this.#prefix;
+    if (error.error === undefined) return this.#plain;
     if (error instanceof InsufficientScopeError) return this.#scopeChallenge(error);
     if (error instanceof InsufficientUserAuthenticationError) {
       const acr = error.acrValues === undefined ? '' : `, acr_values="${sanitizeErrorText(error.acrValues.join(' '))}"`;

@@ -1,6 +1,7 @@
 import { invalidArgType, invalidArgValue } from './arg-errors.js';
 import { ChallengeBuilder, DEFAULT_REALM, checkErrorUri, checkRealm } from './challenge.js';
 import { hashToken } from './hash.js';
+import { checkHttpsUrl } from './https-url.js';
 import { checkScopeList } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { closestName } from './suggest.js';
@@ -67,6 +68,13 @@ export interface TokenGuardOptions {
    * refused, 401 `invalid_token`. Records without `audience` are not checked. Default: none.
    */
   audience?: string;
+  /**
+   * The URL of this resource's protected resource metadata (RFC 9728), sent as
+   * `resource_metadata="…"` in every challenge so that clients (MCP clients among them) can discover
+   * the authorization server: `protectedResourceMetadataUrl(resource)` gives it. https (`http:` only on
+   * loopback). Default: none.
+   */
+  resourceMetadataUrl?: string;
 }
 
 /** Options after checking, with every default filled in. */
@@ -101,6 +109,7 @@ const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
   'errorUri',
   'sendErrors',
   'audience',
+  'resourceMetadataUrl',
 ];
 
 const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
@@ -129,6 +138,8 @@ const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
   failwitherror: 'sendErrors',
   aud: 'audience',
   resource: 'audience',
+  resourcemetadata: 'resourceMetadataUrl',
+  metadataurl: 'resourceMetadataUrl',
 };
 
 const STORE_METHOD = 'findByAccessTokenHash';
@@ -156,6 +167,10 @@ export function compileGuardOptions(options: unknown): GuardConfig {
   const realm = given['realm'] === undefined ? DEFAULT_REALM : checkRealm('tokenGuard: options.realm', given['realm']);
   const errorUri =
     given['errorUri'] === undefined ? undefined : checkErrorUri('tokenGuard: options.errorUri', given['errorUri']);
+  const resourceMetadataUrl =
+    given['resourceMetadataUrl'] === undefined
+      ? undefined
+      : checkErrorUri('tokenGuard: options.resourceMetadataUrl', checkHttpsUrl('tokenGuard: options.resourceMetadataUrl', given['resourceMetadataUrl']));
   const allowQuery = optionalBoolean(given, 'allowQuery', false);
   if (allowQuery && !queryWarningEmitted) {
     queryWarningEmitted = true;
@@ -180,7 +195,7 @@ export function compileGuardOptions(options: unknown): GuardConfig {
     clock: (optionalFunction(given, 'clock') as (() => number) | undefined) ?? Date.now,
     clockToleranceMs: checkTolerance(given['clockToleranceMs']),
     skipPreflight: optionalBoolean(given, 'skipPreflight', true),
-    challenge: new ChallengeBuilder(realm, errorUri),
+    challenge: new ChallengeBuilder(realm, errorUri, resourceMetadataUrl),
     sendErrors: optionalBoolean(given, 'sendErrors', false),
     audience: checkAudience(given['audience']),
   };

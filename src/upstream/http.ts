@@ -1,4 +1,4 @@
-import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
+import { invalidArgType } from '../core/arg-errors.js';
 import { UpstreamError } from '../core/upstream-error.js';
 
 /** The part of the WHATWG `fetch` the upstream stores use; the global one by default. */
@@ -12,27 +12,6 @@ export interface UpstreamAnswer {
   readonly status: number;
   /** The parsed body; `undefined` when it was not JSON (the status then says what happened). */
   readonly json: unknown;
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * Checks a base URL or endpoint: an absolute `https:` URL, or `http:` on a loopback host (for tests
- * and local fakes). Returns it as given.
- */
-export function checkHttpsUrl(what: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalidArgType(`${what} must be a URL string`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidArgValue(`${what} must be an absolute URL, not "${value}"`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw invalidArgValue(`${what} must be an https URL (http only on localhost, 127.0.0.1 or [::1]), not "${value}"`);
-  }
-  if (url.username !== '' || url.password !== '') throw invalidArgValue(`${what} must not hold credentials`);
-  return value;
 }
 
 /** Checks an optional `fetch` option; the global `fetch` by default. */

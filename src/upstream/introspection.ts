@@ -5,7 +5,8 @@ import { UpstreamError } from '../core/upstream-error.js';
 import type { OnStoreError } from '../stores/corrupt-record.js';
 import { checkStoreOptions } from '../stores/store-options.js';
 import { checkTimeout } from '../stores/timeout.js';
-import { checkFetch, checkHttpsUrl, checkText, exchange, isObject, type FetchLike } from './http.js';
+import { checkHttpsUrl } from '../core/https-url.js';
+import { checkFetch, checkText, exchange, isObject, type FetchLike } from './http.js';
 
 /** Options of {@link introspectionStore}. */
 export interface IntrospectionStoreOptions {

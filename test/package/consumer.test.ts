@@ -59,7 +59,7 @@ describe('the packed package in a fresh project', () => {
     const expected = [
       'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InsufficientUserAuthenticationError', 'InvalidRequestError',
       'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError',
-      'parseAccessToken', 'requireAnyScope', 'requireAuthLevel', 'requireScopes', 'tokenGuard',
+      'parseAccessToken', 'protectedResourceMetadata', 'protectedResourceMetadataUrl', 'requireAnyScope', 'requireAuthLevel', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
     const cjs = node(['-e', "console.log(JSON.stringify(Object.keys(require('express-token-guard')).sort()))"], dir);
