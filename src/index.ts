@@ -29,7 +29,7 @@ export {
 } from './core/errors.js';
 export { hashToken } from './core/hash.js';
 export { parseAccessToken } from './core/parse-access-token.js';
-export type { TokenGuardOptions } from './core/options.js';
+export type { ClientCertificate, MtlsOptions, TokenGuardOptions } from './core/options.js';
 export type { AccessToken, Confirmation, GrantType, Property } from './core/record.js';
 export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from './core/store.js';
 export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';

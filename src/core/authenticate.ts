@@ -3,6 +3,7 @@ import { InvalidTokenError, StoreUnavailableError, passedOnFromStore, type AuthE
 import type { GuardConfig } from './options.js';
 import { assertAllScopes } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
+import { verifyBinding, type BindingProof } from './binding.js';
 import { verifyRecord } from './verify.js';
 
 /**
@@ -15,17 +16,17 @@ import { verifyRecord } from './verify.js';
  * fails, `InvalidTokenError` or `InsufficientScopeError` for the token itself, or the store's own
  * `InvalidRequestError`, `InvalidTokenError` or `InsufficientScopeError`.
  */
-export function authenticate(config: GuardConfig, token: string): AuthInfo | Promise<AuthInfo> {
-  if (config.resolver !== undefined) return resolve(config, config.resolver, token);
+export function authenticate(config: GuardConfig, token: string, proof?: BindingProof): AuthInfo | Promise<AuthInfo> {
+  if (config.resolver !== undefined) return resolve(config, config.resolver, token, proof);
   let hash: unknown;
   try {
     hash = config.hash(token);
   } catch (cause) {
     throw new StoreUnavailableError('hash_failed', { cause });
   }
-  if (typeof hash === 'string') return lookUp(config, hash);
+  if (typeof hash === 'string') return lookUp(config, hash, proof);
   return Promise.resolve(hash).then(
-    (resolved) => lookUp(config, checkHash(resolved)),
+    (resolved) => lookUp(config, checkHash(resolved), proof),
     (cause: unknown) => {
       throw new StoreUnavailableError('hash_failed', { cause });
     },
@@ -37,27 +38,27 @@ function checkHash(hash: unknown): string {
   throw new StoreUnavailableError('hash_failed', { cause: new TypeError('options.hash must return a string') });
 }
 
-function lookUp(config: GuardConfig, hash: string): AuthInfo | Promise<AuthInfo> {
+function lookUp(config: GuardConfig, hash: string, proof: BindingProof | undefined): AuthInfo | Promise<AuthInfo> {
   let found: unknown;
   try {
     found = (config.store as TokenStore).findByAccessTokenHash(hash);
   } catch (cause) {
     throw storeFailure(cause);
   }
-  if (!isThenable(found)) return check(config, found, hash);
-  return Promise.resolve(found).then((record) => check(config, record, hash), rejectWith);
+  if (!isThenable(found)) return check(config, found, hash, proof);
+  return Promise.resolve(found).then((record) => check(config, record, hash, proof), rejectWith);
 }
 
 // The raw token goes to the resolver and nowhere else: not into a hash, an error or the record checks.
-function resolve(config: GuardConfig, resolver: TokenResolver, token: string): AuthInfo | Promise<AuthInfo> {
+function resolve(config: GuardConfig, resolver: TokenResolver, token: string, proof: BindingProof | undefined): AuthInfo | Promise<AuthInfo> {
   let found: unknown;
   try {
     found = resolver.resolveAccessToken(token);
   } catch (cause) {
     throw storeFailure(cause);
   }
-  if (!isThenable(found)) return check(config, found, undefined);
-  return Promise.resolve(found).then((record) => check(config, record, undefined), rejectWith);
+  if (!isThenable(found)) return check(config, found, undefined, proof);
+  return Promise.resolve(found).then((record) => check(config, record, undefined, proof), rejectWith);
 }
 
 /** A store's own refusal (400, 401, 403) as it is, with no challenge yet; anything else a 503. */
@@ -69,10 +70,9 @@ function rejectWith(cause: unknown): never {
   throw storeFailure(cause);
 }
 
-function check(config: GuardConfig, record: unknown, hash: string | undefined): AuthInfo {
+function check(config: GuardConfig, record: unknown, hash: string | undefined, proof: BindingProof | undefined): AuthInfo {
   const info = verifyRecord(record, hash, config.clock(), config.clockToleranceMs);
-  // A bound token is never accepted without its proof, and no proof is checked yet (DPoP, mTLS).
-  if (info.cnf !== undefined) throw new InvalidTokenError('unproven_binding');
+  if (info.cnf !== undefined) verifyBinding(info.cnf, proof);
   if (config.audience !== undefined && info.audience !== undefined && !info.audience.includes(config.audience)) {
     throw new InvalidTokenError('wrong_audience');
   }

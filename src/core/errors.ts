@@ -124,7 +124,8 @@ export class CredentialsRequiredError extends AuthError {
  * `accessTokenHash` is not the token's hash. `malformed_record`: the record has a field of the
  * wrong type (named in `field`). `not_yet_valid`, `wrong_audience`, `wrong_issuer`: the token's
  * `nbf`, audience or `iss` ruled it out. `unproven_binding`: the record is bound to a key or a
- * certificate (`cnf`) and the request did not prove it (RFC 9449 §7.2, RFC 8705 §3).
+ * certificate (`cnf`) the guard does not check (RFC 9449 §7.2, RFC 8705 §3). `missing_certificate`,
+ * `certificate_mismatch`: an mTLS-bound token came without a client certificate, or with another one.
  */
 export type InvalidTokenReason =
   | 'unknown'
@@ -134,7 +135,9 @@ export type InvalidTokenReason =
   | 'not_yet_valid'
   | 'wrong_audience'
   | 'wrong_issuer'
-  | 'unproven_binding';
+  | 'unproven_binding'
+  | 'missing_certificate'
+  | 'certificate_mismatch';
 
 /**
  * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether

@@ -2,12 +2,27 @@ import { invalidArgType, invalidArgValue } from './arg-errors.js';
 import { ChallengeBuilder, DEFAULT_REALM, checkErrorUri, checkRealm } from './challenge.js';
 import { hashToken } from './hash.js';
 import { checkHttpsUrl } from './https-url.js';
+import type { X509Certificate } from 'node:crypto';
 import { checkScopeList } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { closestName } from './suggest.js';
 
+/** A client certificate as `mtls.clientCertificate` may return it: DER bytes, an `X509Certificate`, or PEM text. */
+export type ClientCertificate = Uint8Array | X509Certificate | string;
+
+/** The `mtls` option of {@link tokenGuard}: certificate-bound tokens (RFC 8705 §3). */
+export interface MtlsOptions<Req = unknown> {
+  /**
+   * Reads the client certificate of a request, for a guard behind a TLS-terminating proxy (e.g. from
+   * the RFC 9440 `Client-Cert` header, which only the proxy may set: strip it from client requests
+   * there). `undefined` (or a throw, or text that is not a certificate) is no certificate. Without
+   * it, the certificate comes from the request's TLS socket, and no header is ever read.
+   */
+  clientCertificate?: (req: Req) => ClientCertificate | undefined;
+}
+
 /** Options of {@link tokenGuard}. Every one is checked when `tokenGuard` is called. */
-export interface TokenGuardOptions {
+export interface TokenGuardOptions<Req = unknown> {
   /**
    * Where records come from: any object with `findByAccessTokenHash(hash)` (a {@link TokenStore}),
    * or with `resolveAccessToken(token)` (a {@link TokenResolver}: Authlete, RFC 7662 introspection),
@@ -75,6 +90,13 @@ export interface TokenGuardOptions {
    * loopback). Default: none.
    */
   resourceMetadataUrl?: string;
+  /**
+   * Accept tokens bound to a client certificate (`cnf['x5t#S256']`, RFC 8705 §3): the SHA-256
+   * thumbprint of the request's client certificate must match, else 401 `invalid_token`. `{}` reads
+   * the certificate from the TLS socket (ask for it with `requestCert: true`; no chain validation is
+   * needed for proof of possession). Without it, a certificate-bound token is always refused.
+   */
+  mtls?: MtlsOptions<Req>;
 }
 
 /** Options after checking, with every default filled in. */
@@ -93,6 +115,8 @@ export interface GuardConfig {
   readonly challenge: ChallengeBuilder;
   readonly sendErrors: boolean;
   readonly audience: string | undefined;
+  /** Set when the guard checks certificate-bound tokens; `clientCertificate` absent reads the TLS socket. */
+  readonly mtls: MtlsOptions | undefined;
 }
 
 const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
@@ -110,6 +134,7 @@ const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
   'sendErrors',
   'audience',
   'resourceMetadataUrl',
+  'mtls',
 ];
 
 const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
@@ -198,6 +223,7 @@ export function compileGuardOptions(options: unknown): GuardConfig {
     challenge: new ChallengeBuilder(realm, errorUri, resourceMetadataUrl),
     sendErrors: optionalBoolean(given, 'sendErrors', false),
     audience: checkAudience(given['audience']),
+    mtls: checkMtls(given['mtls']),
   };
 }
 
@@ -223,6 +249,19 @@ function checkStore(store: unknown): TokenStore | TokenResolver {
     );
   }
   return store as TokenStore | TokenResolver;
+}
+
+function checkMtls(mtls: unknown): MtlsOptions | undefined {
+  if (mtls === undefined) return undefined;
+  if (typeof mtls !== 'object' || mtls === null) throw invalidArgType('tokenGuard: options.mtls must be an object, e.g. { } or { clientCertificate: (req) => … }');
+  for (const name of Object.keys(mtls)) {
+    if (name !== 'clientCertificate') throw invalidArgValue(`tokenGuard: unknown option "mtls.${name}" (it takes clientCertificate)`);
+  }
+  const { clientCertificate } = mtls as MtlsOptions;
+  if (clientCertificate !== undefined && typeof clientCertificate !== 'function') {
+    throw invalidArgType('tokenGuard: options.mtls.clientCertificate must be a function of the request');
+  }
+  return clientCertificate === undefined ? {} : { clientCertificate };
 }
 
 function checkAudience(audience: unknown): string | undefined {

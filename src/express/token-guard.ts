@@ -3,7 +3,8 @@ import type { AuthInfo } from '../core/auth-info.js';
 import { authenticate } from '../core/authenticate.js';
 import { formBodyParameter, queryParameter, selectToken } from '../core/credentials.js';
 import { CredentialsRequiredError } from '../core/errors.js';
-import { compileGuardOptions, type TokenGuardOptions } from '../core/options.js';
+import { compileGuardOptions, type MtlsOptions, type TokenGuardOptions } from '../core/options.js';
+import { mtlsProof } from './mtls.js';
 import { refuse } from './respond.js';
 import { setGuard } from './request.js';
 
@@ -32,7 +33,7 @@ import { setGuard } from './request.js';
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750
  */
-export function tokenGuard(options: TokenGuardOptions): RequestHandler {
+export function tokenGuard(options: TokenGuardOptions<Request>): RequestHandler {
   const config = compileGuardOptions(options);
 
   return function tokenGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -56,7 +57,7 @@ export function tokenGuard(options: TokenGuardOptions): RequestHandler {
         fromQuery,
       );
       if (token !== undefined) {
-        result = authenticate(config, token);
+        result = authenticate(config, token, config.mtls === undefined ? undefined : mtlsProof(req, config.mtls as MtlsOptions<Request>));
       } else if (config.credentialsRequired) {
         throw new CredentialsRequiredError(authorization ? 'unsupported_scheme' : 'missing');
       }
