@@ -20,6 +20,8 @@ export interface ProtectedResourceMetadataOptions {
   allowQuery?: boolean;
   /** How long clients may cache the document, in seconds (`Cache-Control: max-age`). Default 3600. */
   maxAgeSeconds?: number;
+  /** The guard's `mtls` option, as given to `tokenGuard`: the document then says `tls_client_certificate_bound_access_tokens: true`. */
+  mtls?: object;
 }
 
 /** A checked metadata document and where it is served. */
@@ -32,7 +34,7 @@ export interface ProtectedResourceMetadata {
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
-const NAMES = ['resource', 'authorizationServers', 'scopesSupported', 'resourceName', 'resourceDocumentation', 'allowFormBody', 'allowQuery', 'maxAgeSeconds'];
+const NAMES = ['resource', 'authorizationServers', 'scopesSupported', 'resourceName', 'resourceDocumentation', 'allowFormBody', 'allowQuery', 'maxAgeSeconds', 'mtls'];
 const NAME = 'protectedResourceMetadata';
 
 /**
@@ -88,6 +90,10 @@ export function buildResourceMetadata(options: unknown): ProtectedResourceMetada
   const name = text('resourceName');
   if (name !== undefined) document['resource_name'] = name;
   if (documentation !== undefined) document['resource_documentation'] = documentation;
+  const mtls = given['mtls'];
+  if (mtls !== undefined && (typeof mtls !== 'object' || mtls === null)) throw invalidArgType(`${NAME}: options.mtls must be the guard's mtls option object`);
+  // Derived from the same object the guard takes, so that the document cannot say otherwise (P-06).
+  if (mtls !== undefined) document['tls_client_certificate_bound_access_tokens'] = true;
   const inserted = new URL(protectedResourceMetadataUrl(given['resource'] as string)).pathname;
   return {
     document: Object.freeze(document),

@@ -69,6 +69,14 @@ describe.each(flavours)('protectedResourceMetadata on $name', ({ express }) => {
     });
   });
 
+  it('P-06: tls_client_certificate_bound_access_tokens comes from the guard\'s own mtls option, and only then', async () => {
+    const mtls = {};
+    const bound = appWith({ mtls });
+    expect((await request(bound).get('/.well-known/oauth-protected-resource')).body).toMatchObject({ tls_client_certificate_bound_access_tokens: true });
+    expect((await request(app).get('/.well-known/oauth-protected-resource')).body).not.toHaveProperty('tls_client_certificate_bound_access_tokens');
+    expect(() => protectedResourceMetadata({ resource: RESOURCE, mtls: true as unknown as object })).toThrow("protectedResourceMetadata: options.mtls must be the guard's mtls option object");
+  });
+
   it('P-07 / P-08: every challenge carries resource_metadata exactly once, with error, scope and max_age too', async () => {
     const challenge = async (path: string, token?: string) => {
       const req = request(app).get(path);
