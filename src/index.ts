@@ -33,6 +33,7 @@ export type { ClientCertificate, MtlsOptions, TokenGuardOptions } from './core/o
 export type { AccessToken, Confirmation, GrantType, Property } from './core/record.js';
 export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from './core/store.js';
 export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';
+export { jwtAccessTokenStore, type JwtAccessTokenStoreOptions } from './upstream/jwt.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';
 export { requireAuthLevel } from './express/step-up.js';

@@ -126,6 +126,7 @@ export class CredentialsRequiredError extends AuthError {
  * `nbf`, audience or `iss` ruled it out. `unproven_binding`: the record is bound to a key or a
  * certificate (`cnf`) the guard does not check (RFC 9449 §7.2, RFC 8705 §3). `missing_certificate`,
  * `certificate_mismatch`: an mTLS-bound token came without a client certificate, or with another one.
+ * `invalid_jwt`: a JWT access token failed verification (signature, `typ`, `iss`, `aud`, times, claims).
  */
 export type InvalidTokenReason =
   | 'unknown'
@@ -137,7 +138,8 @@ export type InvalidTokenReason =
   | 'wrong_issuer'
   | 'unproven_binding'
   | 'missing_certificate'
-  | 'certificate_mismatch';
+  | 'certificate_mismatch'
+  | 'invalid_jwt';
 
 /**
  * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether

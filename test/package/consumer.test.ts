@@ -58,7 +58,7 @@ describe('the packed package in a fresh project', () => {
   it('exports the same API to import and to require', () => {
     const expected = [
       'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InsufficientUserAuthenticationError', 'InvalidRequestError',
-      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError',
+      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError', 'jwtAccessTokenStore',
       'parseAccessToken', 'protectedResourceMetadata', 'protectedResourceMetadataUrl', 'requireAnyScope', 'requireAuthLevel', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
