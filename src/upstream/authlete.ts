@@ -8,7 +8,7 @@ import type { OnStoreError } from '../stores/corrupt-record.js';
 import { checkStoreOptions } from '../stores/store-options.js';
 import { checkTimeout } from '../stores/timeout.js';
 import { checkHttpsUrl } from '../core/https-url.js';
-import { checkFetch, checkText, exchange, isObject, type FetchLike } from './http.js';
+import { checkFetch, checkHeaderValue, checkText, exchange, isObject, type FetchLike } from './http.js';
 
 /** Options of {@link authleteStore}. */
 export interface AuthleteStoreOptions {
@@ -83,7 +83,7 @@ export function authleteStore(options: AuthleteStoreOptions): TokenResolver {
     "{ baseUrl: 'https://us.authlete.com', serviceId, accessToken }",
   );
   const url = `${checkHttpsUrl(`${STORE_NAME}: options.baseUrl`, baseUrl).replace(/\/+$/, '')}/api/${checkServiceId(STORE_NAME, serviceId)}/auth/introspection`;
-  const authorization = `Bearer ${checkText(`${STORE_NAME}: options.accessToken`, accessToken)}`;
+  const authorization = `Bearer ${checkHeaderValue(`${STORE_NAME}: options.accessToken`, accessToken)}`;
   const send = checkFetch(`${STORE_NAME}: options.fetch`, fetch);
   const limit = timeoutMs === undefined ? 2000 : checkTimeout(STORE_NAME, timeoutMs);
   const fail = (error: UpstreamError): never => {
@@ -169,7 +169,7 @@ export async function syncFromAuthlete(options: SyncFromAuthleteOptions): Promis
   const { store, clientIdentifier, subject, onProgress } = options;
   if (typeof store?.saveMany !== 'function') throw invalidArgType(`${SYNC_NAME}: options.store must be a writable token store (with saveMany)`);
   const base = `${checkHttpsUrl(`${SYNC_NAME}: options.baseUrl`, options.baseUrl).replace(/\/+$/, '')}/api/${checkServiceId(SYNC_NAME, options.serviceId)}/auth/token/get/list`;
-  const authorization = `Bearer ${checkText(`${SYNC_NAME}: options.accessToken`, options.accessToken)}`;
+  const authorization = `Bearer ${checkHeaderValue(`${SYNC_NAME}: options.accessToken`, options.accessToken)}`;
   const send = checkFetch(`${SYNC_NAME}: options.fetch`, options.fetch);
   const limit = options.timeoutMs === undefined ? 10_000 : checkTimeout(SYNC_NAME, options.timeoutMs);
   if (clientIdentifier !== undefined) checkText(`${SYNC_NAME}: options.clientIdentifier`, clientIdentifier);

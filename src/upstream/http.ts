@@ -1,4 +1,4 @@
-import { invalidArgType } from '../core/arg-errors.js';
+import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
 import { UpstreamError } from '../core/upstream-error.js';
 
 /** The part of the WHATWG `fetch` the upstream stores use; the global one by default. */
@@ -25,6 +25,21 @@ export function checkFetch(what: string, value: unknown): FetchLike {
 export function checkText(what: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw invalidArgType(`${what} must be a non-empty string`);
   return value;
+}
+
+// One line of visible ASCII and spaces, trimmed: what a header value may be.
+const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/**
+ * Checks a credential that goes into a request header. fetch would refuse any other value on every
+ * request with an error message that quotes it, and so put the credential into errors and warnings.
+ * The message here does not hold the value.
+ */
+export function checkHeaderValue(what: string, value: unknown): string {
+  if (!HEADER_VALUE.test(checkText(what, value))) {
+    throw invalidArgValue(`${what} must be one line of visible ASCII characters and spaces, without leading or trailing space`);
+  }
+  return value as string;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
 import { InvalidTokenError } from '../core/errors.js';
+import { checkHttpsUrl } from '../core/https-url.js';
 import type { ResolvedAccessToken, TokenResolver } from '../core/store.js';
 import { UpstreamError } from '../core/upstream-error.js';
 import type { OnStoreError } from '../stores/corrupt-record.js';
 import { checkStoreOptions } from '../stores/store-options.js';
 import { checkTimeout } from '../stores/timeout.js';
-import { checkHttpsUrl } from '../core/https-url.js';
-import { checkFetch, checkText, exchange, isObject, type FetchLike } from './http.js';
+import { claimsToRecord, seconds } from './claims.js';
+import { checkFetch, checkHeaderValue, checkText, exchange, isObject, type FetchLike } from './http.js';
 
 /** Options of {@link introspectionStore}. */
 export interface IntrospectionStoreOptions {
@@ -39,8 +40,6 @@ export interface IntrospectionStoreOptions {
 
 const NAME = 'introspectionStore';
 const OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authorization', 'fetch', 'timeoutMs', 'audience', 'issuer', 'clock', 'clockToleranceMs', 'onError'];
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
-const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /**
  * A store that asks an OAuth 2.0 authorization server about each token (RFC 7662): it posts
@@ -111,37 +110,9 @@ export function introspectionStore(options: IntrospectionStoreOptions): TokenRes
       if (typeof nbf === 'number' && Number.isFinite(nbf) && nbf * 1000 > now + tolerance) throw new InvalidTokenError('not_yet_valid');
       if (audience !== undefined && !names(claims['aud'], audience)) throw new InvalidTokenError('wrong_audience');
       if (issuer !== undefined && claims['iss'] !== issuer) throw new InvalidTokenError('wrong_issuer');
-      return toRecord(claims, exp);
+      return claimsToRecord(claims);
     },
   };
-}
-
-function toRecord(claims: Record<string, unknown>, exp: number | undefined): ResolvedAccessToken {
-  const record: ResolvedAccessToken = { claims };
-  if (exp !== undefined) record.accessTokenExpiresAt = exp * 1000;
-  const iat = seconds(claims['iat']);
-  if (iat !== undefined) record.createdAt = iat * 1000;
-  const authTime = seconds(claims['auth_time']);
-  if (authTime !== undefined) record.authTime = authTime * 1000;
-  const { scope, sub, client_id: clientId, acr, aud, cnf } = claims;
-  if (typeof acr === 'string') record.acr = acr;
-  if (typeof aud === 'string') record.audience = [aud];
-  else if (Array.isArray(aud)) record.audience = aud as string[];
-  // As sent: a confirmation method the guard cannot check (anything but jkt and x5t#S256) fails the
-  // record check, so a token bound that way is refused rather than accepted without its proof.
-  if (cnf !== undefined && cnf !== null) record.cnf = cnf as ResolvedAccessToken['cnf'] & object;
-  if (typeof scope === 'string') record.scopes = scope.split(' ').filter((item) => item !== '');
-  if (typeof sub === 'string') record.subject = sub;
-  if (typeof clientId === 'string') {
-    record.clientIdentifier = clientId;
-    if (DECIMAL.test(clientId) && Number.isSafeInteger(Number(clientId))) record.clientId = Number(clientId);
-  }
-  return record;
-}
-
-/** A NumericDate floored to whole seconds, or `undefined` when it is not a finite number. */
-function seconds(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : undefined;
 }
 
 function names(aud: unknown, audience: string): boolean {
@@ -154,12 +125,7 @@ function clientAuthorization(options: IntrospectionStoreOptions): string {
     if (clientId !== undefined || clientSecret !== undefined) {
       throw invalidArgValue(`${NAME}: give either options.authorization or options.clientId and options.clientSecret, not both`);
     }
-    const value = checkText(`${NAME}: options.authorization`, authorization);
-    // fetch would refuse it on every request with an error message that quotes the credential.
-    if (!HEADER_VALUE.test(value)) {
-      throw invalidArgValue(`${NAME}: options.authorization must be one line of visible ASCII characters and spaces, without leading or trailing space`);
-    }
-    return value;
+    return checkHeaderValue(`${NAME}: options.authorization`, authorization);
   }
   const id = checkText(`${NAME}: options.clientId (or options.authorization)`, clientId);
   const secret = checkText(`${NAME}: options.clientSecret`, clientSecret);

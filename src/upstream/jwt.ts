@@ -5,6 +5,7 @@ import { hashToken } from '../core/hash.js';
 import { checkHttpsUrl } from '../core/https-url.js';
 import type { ResolvedAccessToken, TokenResolver, TokenStore } from '../core/store.js';
 import { UpstreamError } from '../core/upstream-error.js';
+import { claimsToRecord } from './claims.js';
 
 /** Options of {@link jwtAccessTokenStore}: one of `jwks`, `jwksUri` or `secret` gives the keys. */
 export interface JwtAccessTokenStoreOptions {
@@ -36,7 +37,6 @@ const NAME = 'jwtAccessTokenStore';
 const OPTIONS = ['issuer', 'audience', 'jwks', 'jwksUri', 'secret', 'algorithms', 'records', 'clock', 'clockToleranceSeconds'];
 const HMAC = /^HS(256|384|512)$/;
 const REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
 // jose's codes for a key set that could not be had (a timeout, a body that is no key set, a status other
 // than 200): the authorization server's fault, not the token's.
 const UNAVAILABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
@@ -135,7 +135,7 @@ export function jwtAccessTokenStore(options: JwtAccessTokenStoreOptions): TokenR
         throw new InvalidTokenError('invalid_jwt');
       }
       const claims = payload as Record<string, unknown>;
-      const fromJwt = toRecord(claims);
+      const fromJwt = claimsToRecord(claims);
       if (records === undefined) return fromJwt;
       const stored = await records.findByAccessTokenHash(hashToken(String(claims['jti'])));
       if (stored === undefined || stored === null) return undefined;
@@ -143,28 +143,4 @@ export function jwtAccessTokenStore(options: JwtAccessTokenStoreOptions): TokenR
       return { ...stored, accessTokenExpiresAt: expiresAt, claims, ...(fromJwt.clientIdentifier === undefined ? {} : { clientIdentifier: fromJwt.clientIdentifier }) };
     },
   };
-}
-
-function toRecord(claims: Record<string, unknown>): ResolvedAccessToken {
-  const record: ResolvedAccessToken = { claims };
-  const seconds = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) * 1000 : undefined);
-  const exp = seconds(claims['exp']);
-  if (exp !== undefined) record.accessTokenExpiresAt = exp;
-  const iat = seconds(claims['iat']);
-  if (iat !== undefined) record.createdAt = iat;
-  const authTime = seconds(claims['auth_time']);
-  if (authTime !== undefined) record.authTime = authTime;
-  const { sub, scope, client_id: clientId, acr, aud, cnf } = claims;
-  if (typeof sub === 'string') record.subject = sub;
-  if (typeof scope === 'string') record.scopes = scope.split(' ').filter((item) => item !== '');
-  if (typeof clientId === 'string') {
-    record.clientIdentifier = clientId;
-    if (DECIMAL.test(clientId) && Number.isSafeInteger(Number(clientId))) record.clientId = Number(clientId);
-  }
-  if (typeof acr === 'string') record.acr = acr;
-  if (typeof aud === 'string') record.audience = [aud];
-  else if (Array.isArray(aud)) record.audience = aud as string[];
-  // As sent: the guard's record check refuses a confirmation method it cannot check.
-  if (cnf !== undefined && cnf !== null) record.cnf = cnf as NonNullable<ResolvedAccessToken['cnf']>;
-  return record;
 }

@@ -260,6 +260,7 @@ describe('authleteStore', () => {
     [{ baseUrl: 'https://us.authlete.com' }, "authleteStore: options.serviceId must be the service's id (digits, letters, - or _)"],
     [{ baseUrl: 'https://us.authlete.com', serviceId: '123/../x' }, "authleteStore: options.serviceId must be the service's id (digits, letters, - or _)"],
     [{ baseUrl: 'https://us.authlete.com', serviceId: 123 }, 'authleteStore: options.accessToken must be a non-empty string'],
+    [{ baseUrl: 'https://us.authlete.com', serviceId: 123, accessToken: 'secret\r\nX-Evil: 1' }, 'authleteStore: options.accessToken must be one line of visible ASCII characters and spaces, without leading or trailing space'],
     [{ baseUrl: 'https://us.authlete.com', serviceId: 123, accessToken: 't', timeout: 5 }, 'authleteStore: unknown option "timeout" (it takes baseUrl, serviceId, accessToken, fetch, timeoutMs, onError)'],
     [{ baseUrl: 'https://us.authlete.com', serviceId: 123, accessToken: 't', fetch: 'fetch' }, 'authleteStore: options.fetch must be a function (a fetch implementation)'],
     [{ baseUrl: 'https://us.authlete.com', serviceId: 123, accessToken: 't', timeoutMs: 0 }, 'authleteStore: options.timeoutMs must be a positive number of ms (at most 2^31-1)'],
