@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { copyRecord, findRecordProblem, type AccessToken } from '../core/record.js';
 import { sealRecord, sealedAuthInfo } from '../core/sealed-record.js';
+import { findResolvedFieldProblem } from '../core/verify.js';
 import { hashToken } from '../core/hash.js';
 import type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
 import { StoreTimeoutError } from '../stores/timeout.js';
@@ -295,7 +296,7 @@ export class TokenCache {
       if (this.#config.negativeTtlMs > 0) this.#entries.set(hash, { record: undefined, expiresAt: now + this.#config.negativeTtlMs });
       return found;
     }
-    if (findRecordProblem(found) !== undefined || (resolved ? !hasUpstreamFields(found) : found.accessTokenHash !== hash)) return found;
+    if (findRecordProblem(found) !== undefined || (resolved ? findResolvedFieldProblem(found) !== undefined : found.accessTokenHash !== hash)) return found;
     const expiresAt = Math.min(now + this.#config.ttlMs, found.accessTokenExpiresAt ?? 0);
     if (!(expiresAt > now)) return found;
     const record = sealedAuthInfo(found) === undefined ? sealRecord(copyResolved(found)) : found;
@@ -333,11 +334,6 @@ export class TokenCache {
     if (record?.subject !== undefined) removeFrom(this.#bySubject, record.subject, hash);
     if (record?.clientId !== undefined) removeFrom(this.#byClientId, record.clientId, hash);
   }
-}
-
-/** Whether a resolver's `claims` and `clientIdentifier`, where present, have the types the guard expects. */
-function hasUpstreamFields({ claims, clientIdentifier }: ResolvedAccessToken): boolean {
-  return (claims === undefined || (typeof claims === 'object' && claims !== null)) && (clientIdentifier === undefined || typeof clientIdentifier === 'string');
 }
 
 /** A copy the cache owns: the record's known fields, and a resolver's `claims` and `clientIdentifier`. */

@@ -37,16 +37,23 @@ function findRefusal(
   if (!checked) {
     const problem = findRecordProblem(record);
     if (problem !== undefined) return ['malformed_record', problem.field];
-    if (hash === undefined) {
-      const { claims, clientIdentifier } = record as ResolvedAccessToken;
-      if (claims !== undefined && (typeof claims !== 'object' || claims === null)) return ['malformed_record', 'claims'];
-      if (clientIdentifier !== undefined && typeof clientIdentifier !== 'string') return ['malformed_record', 'clientIdentifier'];
-    }
+    const field = hash === undefined ? findResolvedFieldProblem(record as ResolvedAccessToken) : undefined;
+    if (field !== undefined) return ['malformed_record', field];
   }
   const { accessTokenHash, accessTokenExpiresAt } = record as AccessToken;
   if (hash !== undefined && accessTokenHash !== hash) return ['hash_mismatch'];
   if (accessTokenExpiresAt === undefined || accessTokenExpiresAt === 0 || !(accessTokenExpiresAt > now - toleranceMs)) {
     return ['expired'];
   }
+  return undefined;
+}
+
+/**
+ * The field of a resolver's record that has the wrong type: `claims` (must be an object) or
+ * `clientIdentifier` (a string); `undefined` when both are absent or well-formed.
+ */
+export function findResolvedFieldProblem({ claims, clientIdentifier }: ResolvedAccessToken): 'claims' | 'clientIdentifier' | undefined {
+  if (claims !== undefined && (typeof claims !== 'object' || claims === null)) return 'claims';
+  if (clientIdentifier !== undefined && typeof clientIdentifier !== 'string') return 'clientIdentifier';
   return undefined;
 }
