@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { copyRecord, findRecordProblem, type AccessToken } from '../core/record.js';
 import { sealRecord, sealedAuthInfo } from '../core/sealed-record.js';
+import { addTo, removeFrom } from '../core/set-index.js';
 import { findResolvedFieldProblem } from '../core/verify.js';
 import { hashToken } from '../core/hash.js';
 import type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
@@ -346,16 +347,4 @@ function copyResolved(found: ResolvedAccessToken): ResolvedAccessToken {
 
 function isThenable(value: unknown): value is PromiseLike<Found> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function addTo<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
-  const hashes = index.get(key);
-  if (hashes === undefined) index.set(key, new Set([hash]));
-  else hashes.add(hash);
-}
-
-function removeFrom<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
-  const hashes = index.get(key);
-  hashes?.delete(hash);
-  if (hashes?.size === 0) index.delete(key);
 }

@@ -1,5 +1,6 @@
 import { invalidArgType } from '../core/arg-errors.js';
 import { ListInterner } from '../core/intern.js';
+import { addTo, removeFrom } from '../core/set-index.js';
 import { checkRecord, type AccessToken } from '../core/record.js';
 import { sealRecord } from '../core/sealed-record.js';
 import type { WritableTokenStore } from '../core/store.js';
@@ -132,16 +133,4 @@ function removeSubject(index: Map<string, string | Set<string>>, subject: string
   const hashes = index.get(subject);
   if (hashes === hash) index.delete(subject);
   else if (typeof hashes === 'object') removeFrom(index as Map<string, Set<string>>, subject, hash);
-}
-
-function addTo<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
-  const hashes = index.get(key);
-  if (hashes === undefined) index.set(key, new Set([hash]));
-  else hashes.add(hash);
-}
-
-function removeFrom<K>(index: Map<K, Set<string>>, key: K, hash: string): void {
-  const hashes = index.get(key);
-  hashes?.delete(hash);
-  if (hashes?.size === 0) index.delete(key);
 }
