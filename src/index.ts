@@ -18,12 +18,16 @@ export {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   InvalidRequestError,
+  InvalidDpopProofError,
   InvalidTokenError,
   StoreUnavailableError,
+  UseDpopNonceError,
   isAuthError,
   type AuthErrorCode,
   type BearerErrorCode,
   type CredentialsRequiredReason,
+  type DpopErrorCode,
+  type InvalidDpopProofReason,
   type InvalidRequestReason,
   type InvalidTokenReason,
 } from './core/errors.js';
@@ -33,6 +37,8 @@ export type { ClientCertificate, MtlsOptions, TokenGuardOptions } from './core/o
 export type { AccessToken, Confirmation, GrantType, Property } from './core/record.js';
 export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from './core/store.js';
 export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';
+export { DEFAULT_DPOP_ALGORITHMS, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopOptions } from './binding/dpop-options.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay.js';
 export { jwtAccessTokenStore, type JwtAccessTokenStoreOptions } from './upstream/jwt.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { requireAnyScope, requireScopes } from './express/scope-guards.js';

@@ -72,7 +72,7 @@ function rejectWith(cause: unknown): never {
 
 function check(config: GuardConfig, record: unknown, hash: string | undefined, proof: BindingProof | undefined): AuthInfo {
   const info = verifyRecord(record, hash, config.clock(), config.clockToleranceMs);
-  if (info.cnf !== undefined) verifyBinding(info.cnf, proof);
+  if (info.cnf !== undefined || proof?.dpopJkt !== undefined) verifyBinding(info.cnf, proof);
   if (config.audience !== undefined && info.audience !== undefined && !info.audience.includes(config.audience)) {
     throw new InvalidTokenError('wrong_audience');
   }

@@ -1,5 +1,5 @@
 import { invalidArgType, invalidArgValue } from './arg-errors.js';
-import { InsufficientScopeError, InsufficientUserAuthenticationError, type AuthError } from './errors.js';
+import { InsufficientScopeError, InsufficientUserAuthenticationError, UseDpopNonceError, type AuthError } from './errors.js';
 
 /** The realm of every challenge when none is configured; RFC 6750 §3 forbids a bare `Bearer`. */
 export const DEFAULT_REALM = 'api';
@@ -44,36 +44,37 @@ export function checkErrorUri(what: string, uri: unknown): string {
 const MAX_MEMOISED = 64;
 
 /**
- * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
- * an error code, `error`, `error_description`, `scope` (for insufficient scope), `acr_values` and
- * `max_age` (for a step-up, RFC 9470), `error_uri` and `resource_metadata` (RFC 9728).
- * The only place challenges are made. Every parameter is quoted and appears once.
- *
- * Values are memoised per builder, by `error` and message; insufficient-scope values only for a
+ * The scheme a request used, which decides which challenge carries the error (RFC 9449 §7.2): the
+ * other one goes without. `both` for a request whose scheme cannot be told (two `Authorization` lines).
+ */
+export type ChallengeScheme = 'Bearer' | 'DPoP' | 'both';
+
+/** What a guard that accepts DPoP proofs advertises in its `DPoP` challenge. */
+export interface DpopChallenge {
+  /** The `algs` parameter: the proof algorithms the guard accepts. */
+  readonly algorithms: readonly string[];
+  /** When true the guard accepts no Bearer token, so it sends no Bearer challenge. */
+  readonly required: boolean;
+}
+
+/**
+ * The challenge of one scheme: `head` then the error parameters then `tail`, or `plain` for an error
+ * without a code. Values are memoised by `error` and message; insufficient-scope values only for a
  * frozen `scope` array (as `checkScopeList` returns for every route guard and `requiredScopes`),
  * keyed by its identity, so a refusal reuses its string instead of sanitising and joining again.
  */
-export class ChallengeBuilder {
-  readonly #prefix: string;
-  readonly #suffix: string;
-  readonly #plain: string;
+class SchemeChallenge {
   readonly #byMessage = new Map<string, string>();
   readonly #byScope = new WeakMap<readonly string[], { message: string; value: string }>();
 
-  /**
-   * Takes values already checked by {@link checkRealm}, {@link checkErrorUri} and `checkHttpsUrl`.
-   * `resourceMetadataUrl` (RFC 9728 §5.1) goes into every challenge, those without an error too.
-   */
-  constructor(realm: string, errorUri?: string, resourceMetadataUrl?: string) {
-    this.#prefix = `Bearer realm=${quote(realm)}`;
-    const metadata = resourceMetadataUrl === undefined ? '' : `, resource_metadata=${quote(resourceMetadataUrl)}`;
-    this.#suffix = `${errorUri === undefined ? '' : `, error_uri=${quote(errorUri)}`}${metadata}`;
-    this.#plain = `${this.#prefix}${metadata}`;
-  }
+  constructor(
+    readonly plain: string,
+    private readonly head: string,
+    private readonly tail: string,
+  ) {}
 
-  /** The challenge for `error`. */
   build(error: AuthError): string {
-    if (error.error === undefined) return this.#plain;
+    if (error.error === undefined) return this.plain;
     if (error instanceof InsufficientScopeError) return this.#scopeChallenge(error);
     if (error instanceof InsufficientUserAuthenticationError) {
       const acr = error.acrValues === undefined ? '' : `, acr_values="${sanitizeErrorText(error.acrValues.join(' '))}"`;
@@ -96,7 +97,66 @@ export class ChallengeBuilder {
     return value;
   }
 
-  #compose(error: AuthError, scope: string): string {
-    return `${this.#prefix}, error="${error.error}", error_description="${sanitizeErrorText(error.message)}"${scope}${this.#suffix}`;
+  #compose(error: AuthError, extra: string): string {
+    return `${this.head}error="${error.error}", error_description="${sanitizeErrorText(error.message)}"${extra}${this.tail}`;
+  }
+}
+
+/**
+ * Builds the `WWW-Authenticate` value of one guard: `Bearer realm="…"`, then, for errors that carry
+ * an error code, `error`, `error_description`, `scope` (for insufficient scope), `acr_values` and
+ * `max_age` (for a step-up, RFC 9470), `error_uri` and `resource_metadata` (RFC 9728).
+ * The only place challenges are made. Every parameter is quoted and appears once.
+ *
+ * A guard that accepts DPoP (RFC 9449 §7.1) gets two challenges, each for its own field line
+ * (RFC 9110 §11.6.1): the Bearer one (none when DPoP is required) and `DPoP algs="…"`, with the
+ * same error parameters before `algs`. Only the challenge of the scheme the request used carries
+ * the error (RFC 9449 §7.2); the other is plain.
+ */
+export class ChallengeBuilder {
+  readonly #bearer: SchemeChallenge;
+  readonly #dpop: SchemeChallenge | undefined;
+  readonly #bearerOff: boolean;
+  readonly #plain: string | string[];
+
+  /**
+   * Takes values already checked by {@link checkRealm}, {@link checkErrorUri} and `checkHttpsUrl`.
+   * `resourceMetadataUrl` (RFC 9728 §5.1) goes into every challenge, those without an error too.
+   */
+  constructor(realm: string, errorUri?: string, resourceMetadataUrl?: string, dpop?: DpopChallenge) {
+    const metadata = resourceMetadataUrl === undefined ? '' : `, resource_metadata=${quote(resourceMetadataUrl)}`;
+    const uri = errorUri === undefined ? '' : `, error_uri=${quote(errorUri)}`;
+    const prefix = `Bearer realm=${quote(realm)}`;
+    this.#bearer = new SchemeChallenge(`${prefix}${metadata}`, `${prefix}, `, `${uri}${metadata}`);
+    if (dpop === undefined) {
+      this.#dpop = undefined;
+      this.#bearerOff = false;
+      this.#plain = this.#bearer.plain;
+    } else {
+      const algs = `algs=${quote(dpop.algorithms.join(' '))}`;
+      this.#dpop = new SchemeChallenge(`DPoP ${algs}${metadata}`, 'DPoP ', `, ${algs}${uri}${metadata}`);
+      this.#bearerOff = dpop.required;
+      this.#plain = this.#bearerOff ? [this.#dpop.plain] : [this.#bearer.plain, this.#dpop.plain];
+    }
+  }
+
+  /** The challenge for `error`, refusing a request made with `scheme`: one value, or one per scheme. */
+  build(error: AuthError, scheme: ChallengeScheme = 'Bearer'): string | string[] {
+    const dpop = this.#dpop;
+    if (dpop === undefined) return this.#bearer.build(error);
+    if (error.error === undefined) return this.#plain;
+    const dpopPart = scheme === 'Bearer' && !this.#bearerOff ? dpop.plain : dpop.build(error);
+    if (this.#bearerOff) return [dpopPart];
+    return [scheme === 'DPoP' ? this.#bearer.plain : this.#bearer.build(error), dpopPart];
+  }
+
+  /**
+   * Every header of the refusal `error`: the challenge, `Cache-Control: no-store`, and for
+   * {@link UseDpopNonceError} the `DPoP-Nonce` to use (RFC 9449 §9).
+   */
+  headers(error: AuthError, scheme?: ChallengeScheme): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = { 'WWW-Authenticate': this.build(error, scheme), 'Cache-Control': 'no-store' };
+    if (error instanceof UseDpopNonceError) headers['DPoP-Nonce'] = error.nonce;
+    return headers;
   }
 }

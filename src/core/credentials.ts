@@ -1,4 +1,4 @@
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError, type InvalidRequestReason } from './errors.js';
 
 // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1)
 const B64TOKEN = charTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/');
@@ -8,6 +8,7 @@ const SP = 0x20;
 const HTAB = 0x09;
 const EQUALS = 0x3d;
 const BEARER = 'bearer';
+const DPOP = 'dpop';
 // The shape almost every request has, tested by one regular expression (faster here than a scan); any
 // other value takes the scan in parseAuthorization, which decides between another scheme and a 400.
 const PLAIN_BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +[A-Za-z0-9\-._~+/]+=*$/;
@@ -47,19 +48,32 @@ export function parseAuthorization(value: string): string | undefined {
     while (value.charCodeAt(i) === SP) i++;
     return value.slice(i);
   }
+  return parseCredential(value, BEARER, 'malformed_authorization');
+}
+
+/**
+ * Reads an `Authorization: DPoP <token>` value (RFC 9449 §7.1) as {@link parseAuthorization} reads
+ * a Bearer one: the `token68` is returned exactly as sent, `undefined` means another scheme, and a
+ * DPoP credential that is anything else throws {@link InvalidRequestError} (`malformed_dpop_authorization`).
+ */
+export function parseDpopAuthorization(value: string): string | undefined {
+  return parseCredential(value, DPOP, 'malformed_dpop_authorization');
+}
+
+function parseCredential(value: string, scheme: string, malformed: InvalidRequestReason): string | undefined {
   let start = 0;
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
   while (end > start && isOws(value.charCodeAt(end - 1))) end--;
-  if (end - start < BEARER.length) return undefined;
-  for (let i = 0; i < BEARER.length; i++) {
-    if ((value.charCodeAt(start + i) | 0x20) !== BEARER.charCodeAt(i)) return undefined;
+  if (end - start < scheme.length) return undefined;
+  for (let i = 0; i < scheme.length; i++) {
+    if ((value.charCodeAt(start + i) | 0x20) !== scheme.charCodeAt(i)) return undefined;
   }
-  let i = start + BEARER.length;
+  let i = start + scheme.length;
   if (i < end && inTable(TCHAR, value.charCodeAt(i))) return undefined;
-  if (i === end || value.charCodeAt(i) !== SP) throw new InvalidRequestError('malformed_authorization');
+  if (i === end || value.charCodeAt(i) !== SP) throw new InvalidRequestError(malformed);
   while (i < end && value.charCodeAt(i) === SP) i++;
-  if (!isB64Token(value, i, end)) throw new InvalidRequestError('malformed_authorization');
+  if (!isB64Token(value, i, end)) throw new InvalidRequestError(malformed);
   return value.slice(i, end);
 }
 

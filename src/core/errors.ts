@@ -7,10 +7,15 @@ export type AuthErrorCode =
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
+  | 'ERR_INVALID_DPOP_PROOF'
+  | 'ERR_USE_DPOP_NONCE'
   | 'ERR_STORE_UNAVAILABLE';
 
 /** The error codes a challenge may carry: RFC 6750 §3.1's, and RFC 9470's step-up code. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
+
+/** The error codes only a DPoP challenge carries (RFC 9449 §7.1, §9). */
+export type DpopErrorCode = 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 /**
  * Base class of every error the guard raises. It travels to Express as `next(err)` and carries its
@@ -26,12 +31,16 @@ export abstract class AuthError extends Error {
   abstract readonly code: AuthErrorCode;
   /** HTTP status of the response. */
   abstract readonly status: number;
-  /** The RFC 6750 `error` of the challenge, or `undefined` when the challenge carries none. */
-  abstract readonly error: BearerErrorCode | undefined;
+  /** The RFC 6750 (or RFC 9449) `error` of the challenge, or `undefined` when the challenge carries none. */
+  abstract readonly error: BearerErrorCode | DpopErrorCode | undefined;
   /** Why exactly the request failed; never sent to the client. */
   abstract readonly reason: string;
-  /** Response headers: `WWW-Authenticate` and `Cache-Control`, set before the error reaches `next`. */
-  headers: Record<string, string> = {};
+  /**
+   * Response headers, set before the error reaches `next`: `WWW-Authenticate` and `Cache-Control`, and
+   * `DPoP-Nonce` for {@link UseDpopNonceError}. A guard that accepts DPoP sends two challenges, Bearer
+   * and DPoP, each on its own line: `WWW-Authenticate` is then an array (`res.setHeader` takes both).
+   */
+  headers: Record<string, string | string[]> = {};
   /** Marks the message as safe to show to the client (the convention of `http-errors`). */
   readonly expose = true;
 
@@ -73,6 +82,7 @@ export function isAuthError(value: unknown): value is AuthError {
 /** Why a request was malformed. */
 export type InvalidRequestReason =
   | 'malformed_authorization'
+  | 'malformed_dpop_authorization'
   | 'repeated_authorization'
   | 'multiple_methods'
   | 'repeated_parameter'
@@ -81,6 +91,7 @@ export type InvalidRequestReason =
 
 const INVALID_REQUEST_MESSAGES: Record<InvalidRequestReason, string> = {
   malformed_authorization: 'The Authorization header is not a valid Bearer credential',
+  malformed_dpop_authorization: 'The Authorization header is not a valid DPoP credential',
   repeated_authorization: 'The Authorization header appears more than once',
   multiple_methods: 'The access token was sent by more than one method',
   repeated_parameter: 'The access_token parameter appears more than once',
@@ -100,10 +111,11 @@ export class InvalidRequestError extends AuthError {
 }
 
 /**
- * Why no credentials were found: none sent, another scheme (`Basic …`), or a route guard ran on a
- * request that no `tokenGuard` authenticated.
+ * Why no credentials were found: none sent, another scheme (`Basic …`), a route guard ran on a
+ * request that no `tokenGuard` authenticated, or a Bearer token reached a guard whose `dpop.required`
+ * turned the Bearer scheme off.
  */
-export type CredentialsRequiredReason = 'missing' | 'unsupported_scheme' | 'not_authenticated';
+export type CredentialsRequiredReason = 'missing' | 'unsupported_scheme' | 'not_authenticated' | 'dpop_required';
 
 /**
  * 401 with a challenge that has no `error`: the request carried no bearer token. RFC 6750 §3.1
@@ -127,6 +139,8 @@ export class CredentialsRequiredError extends AuthError {
  * certificate (`cnf`) the guard does not check (RFC 9449 §7.2, RFC 8705 §3). `missing_certificate`,
  * `certificate_mismatch`: an mTLS-bound token came without a client certificate, or with another one.
  * `invalid_jwt`: a JWT access token failed verification (signature, `typ`, `iss`, `aud`, times, claims).
+ * `dpop_key_mismatch`: a valid DPoP proof signed by another key than the token's `cnf.jkt`;
+ * `unbound_token`: a token with no `cnf.jkt` sent with the DPoP scheme (RFC 9449 §7.1).
  */
 export type InvalidTokenReason =
   | 'unknown'
@@ -139,7 +153,9 @@ export type InvalidTokenReason =
   | 'unproven_binding'
   | 'missing_certificate'
   | 'certificate_mismatch'
-  | 'invalid_jwt';
+  | 'invalid_jwt'
+  | 'dpop_key_mismatch'
+  | 'unbound_token';
 
 /**
  * 401 `invalid_token`. The response is the same for every reason, so a client cannot learn whether
@@ -202,6 +218,60 @@ export class InsufficientUserAuthenticationError extends AuthError {
 }
 
 /**
+ * Why a DPoP proof (RFC 9449 §4.3) was refused: `missing_proof` (the DPoP scheme without a `DPoP`
+ * header), `repeated_proof`, `oversized_proof`, `malformed_proof` (not one compact JWS, or a header
+ * or claims that are not JSON), `wrong_type` (`typ` is not `dpop+jwt`), `algorithm_not_allowed`,
+ * `invalid_key` (no public `jwk`, or a private one), `bad_signature`, `missing_claim`, `wrong_method`
+ * (`htm`), `wrong_uri` (`htu`), `outside_window` (`iat` too old or in the future), `wrong_token_hash`
+ * (`ath`), `oversized_jti`, `replayed` (its `jti` was seen before).
+ */
+export type InvalidDpopProofReason =
+  | 'missing_proof'
+  | 'repeated_proof'
+  | 'oversized_proof'
+  | 'malformed_proof'
+  | 'wrong_type'
+  | 'algorithm_not_allowed'
+  | 'invalid_key'
+  | 'bad_signature'
+  | 'missing_claim'
+  | 'wrong_method'
+  | 'wrong_uri'
+  | 'outside_window'
+  | 'wrong_token_hash'
+  | 'oversized_jti'
+  | 'replayed';
+
+/** 401 `invalid_dpop_proof` (RFC 9449 §7.1): the `DPoP` proof of a request fails a check; `reason` says which. */
+export class InvalidDpopProofError extends AuthError {
+  readonly code = 'ERR_INVALID_DPOP_PROOF';
+  readonly status = 401;
+  readonly error = 'invalid_dpop_proof';
+
+  constructor(readonly reason: InvalidDpopProofReason) {
+    super('The DPoP proof is invalid');
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` (RFC 9449 §9): the proof carries no nonce, or one this server did not issue or
+ * no longer accepts. `nonce` is the one to use, sent in the `DPoP-Nonce` header.
+ */
+export class UseDpopNonceError extends AuthError {
+  readonly code = 'ERR_USE_DPOP_NONCE';
+  readonly status = 401;
+  readonly error = 'use_dpop_nonce';
+
+  /** @param reason `missing_nonce` or `stale_nonce` (expired, or never issued here). */
+  constructor(
+    readonly reason: 'missing_nonce' | 'stale_nonce',
+    readonly nonce: string,
+  ) {
+    super('The resource server requires a nonce in the DPoP proof');
+  }
+}
+
+/**
  * 503: the token could not be looked up because the `hash` function or the store threw, rejected
  * or returned something other than a string hash (a store's own `AuthError` refusals excepted: see
  * {@link passedOnFromStore}). The request is refused; the original error is
@@ -213,7 +283,7 @@ export class StoreUnavailableError extends AuthError {
   readonly error = undefined;
 
   constructor(
-    readonly reason: 'hash_failed' | 'store_failed',
+    readonly reason: 'hash_failed' | 'store_failed' | 'replay_store_failed',
     options?: { cause: unknown },
   ) {
     super('The token store is unavailable', options);
@@ -230,6 +300,8 @@ for (const ErrorClass of [
   InvalidTokenError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
   StoreUnavailableError,
 ]) {
   Object.defineProperty(ErrorClass.prototype, 'name', { value: ErrorClass.name, writable: true });

@@ -6,6 +6,7 @@ import type { X509Certificate } from 'node:crypto';
 import { checkScopeList } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { closestName } from './suggest.js';
+import { compileDpopOptions, type DpopConfig, type DpopOptions } from '../binding/dpop-options.js';
 
 /** A client certificate as `mtls.clientCertificate` may return it: DER bytes, an `X509Certificate`, or PEM text. */
 export type ClientCertificate = Uint8Array | X509Certificate | string;
@@ -97,6 +98,13 @@ export interface TokenGuardOptions<Req = unknown> {
    * needed for proof of possession). Without it, a certificate-bound token is always refused.
    */
   mtls?: MtlsOptions<Req>;
+  /**
+   * Accept DPoP-bound tokens (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof, checked
+   * against `origin` and the token's `cnf.jkt`. Every challenge then comes twice, Bearer and DPoP, on
+   * their own lines. A Bearer token bound to a key is refused (§7.2); with `required: true`, every
+   * Bearer token is. Without it, a DPoP-bound token is always refused. Default: none.
+   */
+  dpop?: DpopOptions;
 }
 
 /** Options after checking, with every default filled in. */
@@ -117,6 +125,8 @@ export interface GuardConfig {
   readonly audience: string | undefined;
   /** Set when the guard checks certificate-bound tokens; `clientCertificate` absent reads the TLS socket. */
   readonly mtls: MtlsOptions | undefined;
+  /** Set when the guard accepts DPoP proofs. */
+  readonly dpop: DpopConfig | undefined;
 }
 
 const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
@@ -135,6 +145,7 @@ const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
   'audience',
   'resourceMetadataUrl',
   'mtls',
+  'dpop',
 ];
 
 const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
@@ -165,6 +176,8 @@ const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
   resource: 'audience',
   resourcemetadata: 'resourceMetadataUrl',
   metadataurl: 'resourceMetadataUrl',
+  dpopoptions: 'dpop',
+  proofofpossession: 'dpop',
 };
 
 const STORE_METHOD = 'findByAccessTokenHash';
@@ -206,6 +219,12 @@ export function compileGuardOptions(options: unknown): GuardConfig {
     );
   }
   const store = checkStore(given['store']);
+  const clock = (optionalFunction(given, 'clock') as (() => number) | undefined) ?? Date.now;
+  const dpop = given['dpop'] === undefined ? undefined : compileDpopOptions('tokenGuard: options.dpop', given['dpop'], clock);
+  const allowFormBody = optionalBoolean(given, 'allowFormBody', false);
+  if (dpop?.required === true && (allowFormBody || allowQuery)) {
+    throw invalidArgValue('tokenGuard: options.dpop.required accepts DPoP tokens only, so allowFormBody and allowQuery (Bearer methods) must be off');
+  }
   return {
     store,
     resolver: typeof (store as Partial<TokenResolver>).resolveAccessToken === 'function' ? (store as TokenResolver) : undefined,
@@ -215,15 +234,16 @@ export function compileGuardOptions(options: unknown): GuardConfig {
         ? []
         : checkScopeList('tokenGuard: options.requiredScopes', given['requiredScopes'], { allowEmpty: true }),
     credentialsRequired: optionalBoolean(given, 'credentialsRequired', true),
-    allowFormBody: optionalBoolean(given, 'allowFormBody', false),
+    allowFormBody,
     allowQuery,
-    clock: (optionalFunction(given, 'clock') as (() => number) | undefined) ?? Date.now,
+    clock,
     clockToleranceMs: checkTolerance(given['clockToleranceMs']),
     skipPreflight: optionalBoolean(given, 'skipPreflight', true),
-    challenge: new ChallengeBuilder(realm, errorUri, resourceMetadataUrl),
+    challenge: new ChallengeBuilder(realm, errorUri, resourceMetadataUrl, dpop),
     sendErrors: optionalBoolean(given, 'sendErrors', false),
     audience: checkAudience(given['audience']),
     mtls: checkMtls(given['mtls']),
+    dpop,
   };
 }
 

@@ -1,6 +1,7 @@
 import { invalidArgType, invalidArgValue } from './arg-errors.js';
 import { checkHttpsUrl } from './https-url.js';
 import { checkScopeList } from './scopes.js';
+import { compileDpopOptions, type DpopOptions } from '../binding/dpop-options.js';
 
 /** Options of `protectedResourceMetadata`: what the document says (RFC 9728 §2). */
 export interface ProtectedResourceMetadataOptions {
@@ -22,6 +23,11 @@ export interface ProtectedResourceMetadataOptions {
   maxAgeSeconds?: number;
   /** The guard's `mtls` option, as given to `tokenGuard`: the document then says `tls_client_certificate_bound_access_tokens: true`. */
   mtls?: object;
+  /**
+   * The guard's `dpop` option, as given to `tokenGuard`: the document then lists its algorithms as
+   * `dpop_signing_alg_values_supported` and says `dpop_bound_access_tokens_required` as `required` does.
+   */
+  dpop?: DpopOptions;
 }
 
 /** A checked metadata document and where it is served. */
@@ -34,7 +40,7 @@ export interface ProtectedResourceMetadata {
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
-const NAMES = ['resource', 'authorizationServers', 'scopesSupported', 'resourceName', 'resourceDocumentation', 'allowFormBody', 'allowQuery', 'maxAgeSeconds', 'mtls'];
+const NAMES = ['resource', 'authorizationServers', 'scopesSupported', 'resourceName', 'resourceDocumentation', 'allowFormBody', 'allowQuery', 'maxAgeSeconds', 'mtls', 'dpop'];
 const NAME = 'protectedResourceMetadata';
 
 /**
@@ -94,6 +100,11 @@ export function buildResourceMetadata(options: unknown): ProtectedResourceMetada
   if (mtls !== undefined && (typeof mtls !== 'object' || mtls === null)) throw invalidArgType(`${NAME}: options.mtls must be the guard's mtls option object`);
   // Derived from the same object the guard takes, so that the document cannot say otherwise (P-06).
   if (mtls !== undefined) document['tls_client_certificate_bound_access_tokens'] = true;
+  if (given['dpop'] !== undefined) {
+    const dpop = compileDpopOptions(`${NAME}: options.dpop`, given['dpop'], Date.now);
+    document['dpop_signing_alg_values_supported'] = dpop.algorithms;
+    document['dpop_bound_access_tokens_required'] = dpop.required;
+  }
   const inserted = new URL(protectedResourceMetadataUrl(given['resource'] as string)).pathname;
   return {
     document: Object.freeze(document),

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { AuthInfo } from '../core/auth-info.js';
 import { ChallengeBuilder, DEFAULT_REALM } from '../core/challenge.js';
 import { isAuthError, type AuthError } from '../core/errors.js';
-import { getGuard } from './request.js';
+import { getGuard, getScheme } from './request.js';
 
 const DEFAULT_CHALLENGE = new ChallengeBuilder(DEFAULT_REALM);
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -25,10 +26,10 @@ const bodies = new Map<string, Body>();
 export function setErrorHeaders(req: Request, res: Response, error: AuthError): void {
   if (error.headers['WWW-Authenticate'] === undefined) {
     const challenge = getGuard(req)?.challenge ?? DEFAULT_CHALLENGE;
-    error.headers = { 'WWW-Authenticate': challenge.build(error), 'Cache-Control': 'no-store' };
+    error.headers = challenge.headers(error, getScheme(req));
   }
   if (!res.headersSent) {
-    for (const name in error.headers) res.setHeader(name, error.headers[name] as string);
+    for (const name in error.headers) res.setHeader(name, error.headers[name] as string | string[]);
   }
 }
 
@@ -84,4 +85,12 @@ function etagOf(body: Body, etagFn: EtagFunction | undefined): string | undefine
     body.etag = etagFn(body.bytes, 'utf8');
   }
   return body.etag;
+}
+
+/** Lets an authenticated request through with `req.auth` set. */
+export function admit(req: Request, res: Response, next: NextFunction, info: AuthInfo, fromQuery: boolean): void {
+  req.auth = info;
+  // RFC 6750 §2.3: a response to a request that carried its token in the URI SHOULD be private.
+  if (fromQuery) res.setHeader('Cache-Control', 'private');
+  next();
 }

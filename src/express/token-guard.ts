@@ -4,8 +4,9 @@ import { authenticate } from '../core/authenticate.js';
 import { formBodyParameter, queryParameter, selectToken } from '../core/credentials.js';
 import { CredentialsRequiredError } from '../core/errors.js';
 import { compileGuardOptions, type MtlsOptions, type TokenGuardOptions } from '../core/options.js';
+import { handleDpop } from './dpop.js';
 import { mtlsProof } from './mtls.js';
-import { refuse } from './respond.js';
+import { admit, refuse } from './respond.js';
 import { setGuard } from './request.js';
 
 /**
@@ -46,6 +47,7 @@ export function tokenGuard(options: TokenGuardOptions<Request>): RequestHandler 
       return;
     }
     setGuard(req, config);
+    if (config.dpop !== undefined && handleDpop(req, res, next, config)) return;
     const authorization = req.headers.authorization;
     const fromQuery = config.allowQuery ? queryParameter(req.query) : undefined;
     let result: AuthInfo | Promise<AuthInfo> | undefined;
@@ -57,6 +59,7 @@ export function tokenGuard(options: TokenGuardOptions<Request>): RequestHandler 
         fromQuery,
       );
       if (token !== undefined) {
+        if (config.dpop?.required === true) throw new CredentialsRequiredError('dpop_required');
         result = authenticate(config, token, config.mtls === undefined ? undefined : mtlsProof(req, config.mtls as MtlsOptions<Request>));
       } else if (config.credentialsRequired) {
         throw new CredentialsRequiredError(authorization ? 'unsupported_scheme' : 'missing');
@@ -76,11 +79,4 @@ export function tokenGuard(options: TokenGuardOptions<Request>): RequestHandler 
       admit(req, res, next, result, fromQuery !== undefined);
     }
   };
-}
-
-function admit(req: Request, res: Response, next: NextFunction, info: AuthInfo, fromQuery: boolean): void {
-  req.auth = info;
-  // RFC 6750 §2.3: a response to a request that carried its token in the URI SHOULD be private.
-  if (fromQuery) res.setHeader('Cache-Control', 'private');
-  next();
 }

@@ -286,3 +286,4 @@ export {
   type RedisPublisherLike,
   type RedisSubscriberLike,
 } from './redis-invalidations.js';
+export { RedisReplayStore, type RedisReplayClientLike, type RedisReplayStoreOptions } from './redis-replay.js';

@@ -132,7 +132,7 @@ describe('ChallengeBuilder', () => {
       new StoreUnavailableError('store_failed'),
     ];
     for (const error of errors) {
-      const params = parameters(new ChallengeBuilder('r\\"x', 'https://e.example/').build(error));
+      const params = parameters(new ChallengeBuilder('r\\"x', 'https://e.example/').build(error) as string);
       const names = params.map(([name]) => name.toLowerCase());
       expect(new Set(names).size).toBe(names.length);
       for (const [name, value] of params) {

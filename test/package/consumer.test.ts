@@ -57,8 +57,9 @@ describe('the packed package in a fresh project', () => {
 
   it('exports the same API to import and to require', () => {
     const expected = [
-      'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InsufficientUserAuthenticationError', 'InvalidRequestError',
-      'InvalidTokenError', 'MemoryTokenStore', 'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError', 'jwtAccessTokenStore',
+      'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_DPOP_ALGORITHMS', 'DEFAULT_REALM', 'DPOP_ALGORITHMS', 'InsufficientScopeError',
+      'InsufficientUserAuthenticationError', 'InvalidDpopProofError', 'InvalidRequestError', 'InvalidTokenError', 'MemoryReplayStore', 'MemoryTokenStore',
+      'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'UseDpopNonceError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError', 'jwtAccessTokenStore',
       'parseAccessToken', 'protectedResourceMetadata', 'protectedResourceMetadataUrl', 'requireAnyScope', 'requireAuthLevel', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
@@ -71,7 +72,7 @@ describe('the packed package in a fresh project', () => {
   });
 
   it.each([
-    ['express-token-guard/redis', ['DEFAULT_REDIS_CHANNEL', 'RedisTokenStore', 'redisInvalidations']],
+    ['express-token-guard/redis', ['DEFAULT_REDIS_CHANNEL', 'RedisReplayStore', 'RedisTokenStore', 'redisInvalidations']],
     ['express-token-guard/postgres', ['DEFAULT_POSTGRES_CHANNEL', 'PostgresTokenStore', 'postgresInvalidations']],
     ['express-token-guard/sqlite', ['SqliteTokenStore']],
     ['express-token-guard/authlete', ['AUTHLETE_PAGE_SIZE', 'authleteStore', 'syncFromAuthlete']],

@@ -62,7 +62,7 @@ app.use((error: unknown, _req: express.Request, _res: express.Response, next: ex
   if (isAuthError(error)) {
     const code: AuthErrorCode = error.code;
     const status: number = error.status;
-    const headers: Record<string, string> = error.headers;
+    const headers: Record<string, string | string[]> = error.headers;
     void [code, status, headers, error.reason];
   }
   next(error);
