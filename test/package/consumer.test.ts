@@ -135,6 +135,37 @@ describe('the packed package in a fresh project', () => {
     }
   });
 
+  it.each([
+    ['require', 'dpop.cjs', "const { MemoryTokenStore, hashToken, tokenGuard } = require('express-token-guard');\nconst express = require('express');\nconst { createHash } = require('node:crypto');"],
+    ['import', 'dpop.mjs', "import { MemoryTokenStore, hashToken, tokenGuard } from 'express-token-guard';\nimport express from 'express';\nimport { createHash } from 'node:crypto';"],
+  ])('checks a DPoP proof with jose, loaded by %s', async (_how, file, imports) => {
+    writeFileSync(
+      join(dir, file),
+      `${imports}
+(async () => {
+  const jose = await import('jose');
+  const { publicKey, privateKey } = await jose.generateKeyPair('ES256');
+  const jwk = await jose.exportJWK(publicKey);
+  const store = new MemoryTokenStore([{ accessTokenHash: hashToken('t1'), accessTokenExpiresAt: Date.now() + 60000, cnf: { jkt: await jose.calculateJwkThumbprint(jwk) } }]);
+  const app = express();
+  app.use(tokenGuard({ store, dpop: { origin: 'https://rs.example' } }));
+  app.get('/r', (req, res) => res.json({ jkt: req.auth.cnf.jkt }));
+  const server = app.listen(0, '127.0.0.1', async () => {
+    const ath = createHash('sha256').update('t1').digest('base64url');
+    const proof = await new jose.SignJWT({ jti: 'j1', htm: 'GET', htu: 'https://rs.example/r', iat: Math.floor(Date.now() / 1000), ath })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).sign(privateKey);
+    const url = 'http://127.0.0.1:' + server.address().port + '/r';
+    const ok = await fetch(url, { headers: { authorization: 'DPoP t1', dpop: proof } });
+    const replayed = await fetch(url, { headers: { authorization: 'DPoP t1', dpop: proof } });
+    console.log(JSON.stringify([ok.status, (await ok.json()).jkt === store.findByAccessTokenHash(hashToken('t1')).cnf.jkt, replayed.status]));
+    server.close();
+  });
+})();
+`,
+    );
+    expect(JSON.parse(node([file], dir))).toEqual([200, true, 401]);
+  });
+
   it('passes publint and are-the-types-wrong', () => {
     expect(() => execFileSync(bin('publint'), ['run', '--strict', ROOT], { encoding: 'utf8' })).not.toThrow();
     const report = execFileSync(bin('attw'), ['--format', 'json', tarball], { encoding: 'utf8' });
