@@ -11,13 +11,9 @@ import express from 'express';
 import { authErrorHandler, cachedStore, requireScopes, tokenGuard } from 'express-token-guard';
 import { authleteStore } from 'express-token-guard/authlete';
 import { startFakeAuthlete } from 'express-token-guard/testing';
+import { closeOnSignal, curl, listen, listenAddress } from '../shared/server.mjs';
 
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number from 0 to 65535, not "${process.env.PORT}"`);
-  process.exit(2);
-}
-const host = process.env.HOST ?? '127.0.0.1';
+const address = listenAddress();
 const { AUTHLETE_SERVICE_ID: serviceId, AUTHLETE_ACCESS_TOKEN: accessToken } = process.env;
 if ((serviceId === undefined) !== (accessToken === undefined)) {
   console.error('Set both AUTHLETE_SERVICE_ID and AUTHLETE_ACCESS_TOKEN, or neither (to use the fake Authlete).');
@@ -63,29 +59,19 @@ app.get('/api/items', requireScopes('items:read'), (req, res) => {
 });
 app.use(authErrorHandler());
 
-const server = app.listen(port, host);
-server.on('error', (error) => {
-  console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
-  process.exit(1);
-});
-server.on('listening', () => {
-  const address = server.address();
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address !== null ? address.port : port}/api/items`;
-  const curl = (/** @type {string | undefined} */ token) => `  curl -i ${token === undefined ? '' : `-H 'Authorization: Bearer ${token}' `}${url}`;
+const server = listen(app, address, (origin) => {
+  const url = `${origin}/api/items`;
   console.log(`express-token-guard with Authlete (${fake === undefined ? upstream.baseUrl : `the fake Authlete at ${fake.baseUrl}`}) listening on ${url}\n`);
   if (demo === undefined) {
-    console.log(`Send a token your Authlete service issued:\n${curl('<access token>')}\n`);
+    console.log(`Send a token your Authlete service issued:\n${curl(url, '<access token>')}\n`);
     return;
   }
-  console.log(`A valid token (200):\n${curl(demo.valid)}\n`);
-  console.log(`An expired token (401 invalid_token):\n${curl(demo.expired)}\n`);
-  console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(demo.readOnly)}\n`);
-  console.log(`No token (401):\n${curl(undefined)}\n`);
+  console.log(`A valid token (200):\n${curl(url, demo.valid)}\n`);
+  console.log(`An expired token (401 invalid_token):\n${curl(url, demo.expired)}\n`);
+  console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(url, demo.readOnly)}\n`);
+  console.log(`No token (401):\n${curl(url)}\n`);
 });
-
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.on(signal, () => {
-    store.close();
-    server.close(() => void (fake?.close() ?? Promise.resolve()).then(() => process.exit(0)));
-  });
-}
+closeOnSignal(server, () => {
+  store.close();
+  return fake?.close();
+});

@@ -4,7 +4,6 @@
 //   node examples/basic/server.mjs [--store memory | --store sqlite:./tokens.db]
 // The in-memory store is the default; with sqlite the tokens' hashes (never the tokens) go to the file.
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import express from 'express';
 import {
   MemoryTokenStore,
@@ -14,31 +13,14 @@ import {
   requireScopes,
   tokenGuard,
 } from 'express-token-guard';
+import { closeOnSignal, curl, exitWithUsage, listen, listenAddress, parseCommandLine } from '../shared/server.mjs';
 
-/** @param {string} message @returns {never} */
-function usage(message) {
-  console.error(`${message}\nusage: node examples/basic/server.mjs [--store memory | --store sqlite:<file>]`);
-  process.exit(2);
-}
-
-/** @type {{ store: string }} */
-let args = { store: 'memory' };
-try {
-  const { values } = parseArgs({ options: { store: { type: 'string', default: 'memory' } }, strict: true });
-  args = { store: values.store };
-} catch (error) {
-  usage(/** @type {Error} */ (error).message);
-}
+const USAGE = 'node examples/basic/server.mjs [--store memory | --store sqlite:<file>]';
+const args = parseCommandLine(USAGE, { store: { type: 'string', default: 'memory' } });
 if (args.store !== 'memory' && !/^sqlite:.+/.test(args.store)) {
-  usage(`--store must be "memory" or "sqlite:<file>", not "${args.store}"`);
+  exitWithUsage(USAGE, `--store must be "memory" or "sqlite:<file>", not "${args.store}"`);
 }
-
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number from 0 to 65535, not "${process.env.PORT}"`);
-  process.exit(2);
-}
-const host = process.env.HOST ?? '127.0.0.1';
+const address = listenAddress();
 
 const now = Date.now();
 const hour = 60 * 60 * 1000;
@@ -91,7 +73,7 @@ async function openStore() {
   return sqlite;
 }
 
-const store = await openStore().catch((/** @type {Error} */ error) => usage(`--store ${args.store}: ${error.message}`));
+const store = await openStore().catch((/** @type {Error} */ error) => exitWithUsage(USAGE, `--store ${args.store}: ${error.message}`));
 
 const items = [{ id: 1, name: 'first item' }];
 const app = express();
@@ -115,24 +97,12 @@ app.post('/api/items', requireAnyScope('items:write', 'admin'), express.json(), 
 
 app.use(authErrorHandler());
 
-const server = app.listen(port, host);
-server.on('error', (error) => {
-  console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
-  process.exit(1);
-});
-server.on('listening', () => {
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/api/items`;
-  const curl = (/** @type {string | undefined} */ token) =>
-    `  curl -i ${token === undefined ? '' : `-H 'Authorization: Bearer ${token}' `}${url}`;
+const server = listen(app, address, (origin) => {
+  const url = `${origin}/api/items`;
   console.log(`express-token-guard demo (${args.store} store) listening on ${url}\n`);
-  console.log(`A valid token (200):\n${curl(tokens.valid)}\n`);
-  console.log(`An expired token (401 invalid_token):\n${curl(tokens.expired)}\n`);
-  console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(tokens.readOnly)}\n`);
-  console.log(`No token (401):\n${curl(undefined)}\n`);
+  console.log(`A valid token (200):\n${curl(url, tokens.valid)}\n`);
+  console.log(`An expired token (401 invalid_token):\n${curl(url, tokens.expired)}\n`);
+  console.log(`A token without the items:read scope (403 insufficient_scope):\n${curl(url, tokens.readOnly)}\n`);
+  console.log(`No token (401):\n${curl(url)}\n`);
 });
-
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.on(signal, () => server.close(() => process.exit(0)));
-}
+closeOnSignal(server);

@@ -5,17 +5,24 @@ import { once } from 'node:events';
 export const CURL = /^(.+) \((\d{3})[^)]*\):\n {2}curl -i (?:-H '([^']+)' )?(\S+)$/gm;
 
 /**
- * Starts an example server (it imports the built package: `npm test` builds first) on a free port
- * and waits until it has printed `ready`; `env` replaces the environment's variables it names
- * (`undefined` removes one).
+ * The environment an example runs in: this one, with PORT 0 (a free port) and HOST 127.0.0.1, and `env`
+ * replacing the variables it names (`undefined` removes one).
+ */
+export function exampleEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const merged: Record<string, string | undefined> = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  return merged as NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts an example server (it imports the built package: `npm test` builds first) in
+ * {@link exampleEnv}`(env)` and waits until it has printed `ready`.
  */
 export async function startExample(
   script: string,
   { args = [], env = {}, ready = 'No token (401)' }: { args?: string[]; env?: Record<string, string | undefined>; ready?: string } = {},
 ): Promise<{ child: ChildProcessWithoutNullStreams; output: string }> {
-  const merged: Record<string, string | undefined> = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env };
-  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const child = spawn(process.execPath, [script, ...args], { env: merged as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [script, ...args], { env: exampleEnv(env) });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -26,19 +33,4 @@ export async function startExample(
   }
   await new Promise((resolve) => setImmediate(resolve));
   return { child, output };
-}
-
-/** Asks every curl line of `output` and returns [what, promised status, actual status, challenge]. */
-export async function askCurlLines(output: string): Promise<Array<[string, number, number, string | null]>> {
-  const answers: Array<[string, number, number, string | null]> = [];
-  for (const [, what, status, header, url] of output.matchAll(CURL)) {
-    const headers: Record<string, string> = {};
-    if (header !== undefined) {
-      const [name, value] = header.split(': ') as [string, string];
-      headers[name] = value;
-    }
-    const res = await fetch(url as string, { headers });
-    answers.push([what as string, Number(status), res.status, res.headers.get('www-authenticate')]);
-  }
-  return answers;
 }
