@@ -152,8 +152,11 @@ describe('DPoP (RFC 9449) on an Express 5 app', () => {
     await expectRefusal(await dpopGet(app, '/r', T_DPOP, forged), 401, [C.C0, D('invalid_dpop_proof')]);
   });
 
-  it('DP-09: refuses a jwk that holds the private key', async () => {
-    await expectRefusal(await dpopGet(app, '/r', T_DPOP, await proof({ header: { jwk: k1.privateJwk } })), 401, [C.C0, D('invalid_dpop_proof')]);
+  it('DP-09: refuses a jwk that holds the private key, or is not for signing with this alg', async () => {
+    for (const jwk of [k1.privateJwk, { ...k1.jwk, use: 'enc' }, { ...k1.jwk, alg: 'ES384' }, { ...k1.jwk, crv: 'P-384' }, 'key', [k1.jwk]]) {
+      await expectRefusal(await dpopGet(app, '/r', T_DPOP, await proof({ header: { jwk } })), 401, [C.C0, D('invalid_dpop_proof')]);
+    }
+    expect((await dpopGet(app, '/r', T_DPOP, await proof())).status).toBe(200);
   });
 
   it('DP-10: htm must equal the method exactly', async () => {
@@ -486,4 +489,24 @@ describe('P-06 / DP-22: the metadata document says what the guard enforces', () 
       expect(dpopChallenge).toBe(`DPoP algs="${(document.body as { dpop_signing_alg_values_supported: string[] }).dpop_signing_alg_values_supported.join(' ')}"`);
     }
   });
+});
+
+it('H-01: every kind of 401, on the DPoP and the Bearer paths, with next(err) or sendErrors, carries a challenge', async () => {
+  const responses: Response[] = [];
+  for (const app of [appWith(), appWith({ nonce: true }, { sendErrors: true }), appWith({ required: true })]) {
+    const p = (options: Parameters<typeof makeProof>[2] = {}, key = k1) => makeProof(key, now, { token: T_DPOP, ...options });
+    responses.push(
+      await request(app).get('/r'),
+      await request(app).get('/r').set('Authorization', 'Basic dTpw'),
+      await request(app).get('/r').set('Authorization', `Bearer ${T_DPOP}`),
+      await request(app).get('/r').set('Authorization', 'Bearer junk'),
+      await dpopGet(app, '/r', T_DPOP, undefined),
+      await dpopGet(app, '/r', T_DPOP, await p({}, k2)),
+      await dpopGet(app, '/r', T_DPOP, await p({ iat: 0 })),
+      await dpopGet(app, '/r', T_OK, await makeProof(k1, now, { token: T_OK })),
+      await dpopGet(app, '/mfa', T_DPOP_PWD, await makeProof(k1, now, { token: T_DPOP_PWD, uri: `${ORIGIN}/mfa` })),
+    );
+  }
+  expect(responses.map((res) => res.status).every((status) => status === 401)).toBe(true);
+  expect(responses.filter((res) => challengeLines(res).length === 0)).toEqual([]);
 });

@@ -159,6 +159,13 @@ describe.each(flavours)('tokenGuard on $name', ({ express }) => {
       expectRefused(res, 403, C.scope('admin'));
     });
 
+    it('B-20: the 400s of B-05 and the 403 of B-19 carry a Bearer challenge too', async () => {
+      for (const value of ['Bearer ab=c', 'Bearer a"b', 'Bearer a;b']) {
+        expectRefused(await request(app).get('/r').set('Authorization', value), 400, C.malformed);
+      }
+      expectRefused(await request(app).get('/admin').set('Authorization', `Bearer ${T_OK}`), 403, C.scope('admin'));
+    });
+
     it('expiry comes before scopes: an expired token without the scope is 401', async () => {
       const res = await request(app).get('/admin').set('Authorization', `Bearer ${T_EXP}`);
       expectRefused(res, 401, C.invalidToken);
