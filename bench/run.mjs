@@ -9,9 +9,12 @@
 // slice: CPU time per request is steadier than throughput on a shared machine, so it is the figure that
 // decides. See bench/README.md.
 //   node bench/run.mjs [--rounds 5] [--seconds 2] [--connections 100] [--variants a,b] [--paths p,q] [--json FILE]
+//                      [--baseline DIR]
+// --baseline DIR adds the variant guard-memory-baseline: guard-memory as built in another checkout DIR
+// (its dist/esm), so that a change is measured against the code before it in the same run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -37,8 +40,9 @@ const VARIANTS = {
   'oauth2-jwt-bearer': { credential: 'jwt', authenticates: true },
   'express-jwt': { credential: 'jwt', authenticates: true },
   noop: { credential: 'opaque', authenticates: false },
+  'guard-memory-baseline': { credential: 'opaque', authenticates: true },
 };
-const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'noop');
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'noop' && name !== 'guard-memory-baseline');
 /** @type {Record<PathName, number>} the status each path answers on a variant that authenticates */
 const PATHS = { valid: 200, 'no-token': 401, 'wrong-scope': 403 };
 const WARMUP_SECONDS = 1;
@@ -65,6 +69,7 @@ function parseOptions() {
       variants: { type: 'string', default: DEFAULT_VARIANTS.join(',') },
       paths: { type: 'string', default: Object.keys(PATHS).join(',') },
       json: { type: 'string' },
+      baseline: { type: 'string' },
     },
   }).values;
 }
@@ -94,6 +99,10 @@ const seconds = whole('seconds', 600);
 const connections = whole('connections', 10000);
 const paths = list('paths', /** @type {PathName[]} */ (Object.keys(PATHS)));
 let variants = list('variants', Object.keys(VARIANTS));
+const baseline = values.baseline === undefined ? undefined : resolve(values.baseline);
+if (baseline !== undefined && !existsSync(join(baseline, 'dist/esm/index.js'))) usage(`--baseline must be a checkout with a build (dist/esm/index.js), not "${values.baseline}"`);
+if (baseline !== undefined && !variants.includes('guard-memory-baseline')) variants.push('guard-memory-baseline');
+if (baseline === undefined && variants.includes('guard-memory-baseline')) usage('the variant guard-memory-baseline needs --baseline DIR');
 if (variants[0] !== 'bare') variants = ['bare', ...variants.filter((v) => v !== 'bare')];
 if (values.json === '') usage('--json needs a file name');
 
@@ -254,6 +263,7 @@ try {
     const backend = VARIANTS[variant]?.backend;
     if (backend === 'redis') return ['--redis-url', /** @type {string} */ (redisUrl)];
     if (backend === 'postgres') return ['--postgres-url', /** @type {string} */ (postgresUrl)];
+    if (variant === 'guard-memory-baseline') return ['--baseline', /** @type {string} */ (baseline)];
     return [];
   };
   const servers = await Promise.all(variants.map((variant) => startServer(variant, backendArgs(variant))));
@@ -306,7 +316,7 @@ try {
     date: started.toISOString(),
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     machine: machine(),
-    settings: { rounds, seconds, connections, pinned: hasTaskset, variants, paths, warmupSeconds: WARMUP_SECONDS },
+    settings: { rounds, seconds, connections, pinned: hasTaskset, variants, paths, warmupSeconds: WARMUP_SECONDS, baseline },
     results,
   };
   console.log(`\n${httpReport(report)}`);

@@ -5,6 +5,8 @@
 // Over IPC it says { type: 'listening', port } once it serves, and answers { type: 'snapshot', id }
 // with its CPU time and the number of requests it has received, so that the runner can charge CPU
 // time to exactly one load slice. It exits when the channel closes: it never outlives the runner.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import * as guard from 'express-token-guard';
@@ -17,21 +19,23 @@ import { JWT, REQUIRED_SCOPE, benchRecords, handwrittenMiddleware, handwrittenSc
 /** @typedef {import('express').RequestHandler} Handler */
 /** @typedef {import('express').ErrorRequestHandler} ErrorHandler */
 /** @typedef {{ use?: Handler[], route?: Handler[], errors?: ErrorHandler[] }} Setup */
-/** @typedef {{ 'redis-url'?: string, 'postgres-url'?: string }} Backends */
+/** @typedef {{ 'redis-url'?: string, 'postgres-url'?: string, baseline?: string }} Backends */
 
-const { MemoryTokenStore, authErrorHandler, cachedStore, requireScopes, tokenGuard } = guard;
+const { MemoryTokenStore, cachedStore } = guard;
 
 /**
  * The guard as its README's quick start sets it up: app-wide with `sendErrors: true`, `requireScopes`
  * on the route, `authErrorHandler` last (for the AuthErrors handlers throw). With `viaNext`, refusals
  * go through Express's error routing to `authErrorHandler` instead (the default of `sendErrors`).
  * @param {import('express-token-guard').TokenStore} store
+ * @param {boolean} [viaNext]
+ * @param {typeof guard} [build] the package: this checkout's, or the baseline's
  * @returns {Setup}
  */
-const guarded = (store, viaNext = false) => ({
-  use: [tokenGuard({ store, sendErrors: !viaNext })],
-  route: [requireScopes(REQUIRED_SCOPE)],
-  errors: [authErrorHandler()],
+const guarded = (store, viaNext = false, build = guard) => ({
+  use: [build.tokenGuard({ store, sendErrors: !viaNext })],
+  route: [build.requireScopes(REQUIRED_SCOPE)],
+  errors: [build.authErrorHandler()],
 });
 
 /** @param {Backends} backends */
@@ -71,6 +75,12 @@ const variants = {
   handwritten: () => ({ use: [handwrittenMiddleware()], route: [handwrittenScope(REQUIRED_SCOPE)] }),
   'guard-memory': () => guarded(new MemoryTokenStore(benchRecords)),
   'guard-memory-next': () => guarded(new MemoryTokenStore(benchRecords), true),
+  // guard-memory as another checkout built it (bench/run.mjs --baseline DIR).
+  async 'guard-memory-baseline'(backends) {
+    /** @type {typeof guard} */
+    const build = await import(pathToFileURL(join(required(backends.baseline, '--baseline'), 'dist/esm/index.js')).href);
+    return guarded(new build.MemoryTokenStore(benchRecords), false, build);
+  },
   async 'guard-cached-redis'(backends) {
     const { RedisTokenStore, redisInvalidations } = await import('express-token-guard/redis');
     const client = await redisClient(backends);
@@ -155,7 +165,7 @@ function send(message) {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { 'redis-url': { type: 'string' }, 'postgres-url': { type: 'string' } },
+  options: { 'redis-url': { type: 'string' }, 'postgres-url': { type: 'string' }, baseline: { type: 'string' } },
 });
 const variant = positionals[0] ?? '';
 const setup = variants[variant];
