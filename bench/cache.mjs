@@ -10,14 +10,13 @@
 // Instances run on CPU 0; the databases, the load generator and this runner on CPU 1.
 //   node bench/cache.mjs [--revocations 200] [--cold-rounds 20] [--backends redis,postgres] [--json FILE]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH_TOKEN } from './fixtures.mjs';
 import { cleanups, end, hasTaskset, pinSelf, pinned, quantile, startPostgres, startRedis, stopAll } from './processes.mjs';
+import { writeResult } from './report.mjs';
 
 const BACKENDS = ['redis', 'postgres'];
 
@@ -237,8 +236,7 @@ try {
   const markdown = lines.join('\n');
   console.log(`\n${markdown}`);
   if (values.json !== undefined) {
-    mkdirSync(dirname(String(values.json)), { recursive: true });
-    writeFileSync(String(values.json), `${JSON.stringify({ title: 'Cache: cold start and revocation (bench/cache.mjs)', markdown, ...report }, null, 2)}\n`);
+    writeResult(String(values.json), { title: 'Cache: cold start and revocation (bench/cache.mjs)', markdown, ...report });
   }
 } finally {
   await stopAll();

@@ -5,11 +5,11 @@
 // starts (each is accepted once). Microseconds per request, median of the rounds.
 //   node bench/dpop.mjs [--rounds 5] [--requests 2000] [--json FILE]
 import { createHash, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { MemoryTokenStore, hashToken, tokenGuard } from 'express-token-guard';
 import { BENCH_TOKEN, benchRecord } from './fixtures.mjs';
+import { writeResult } from './report.mjs';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '5' }, requests: { type: 'string', default: '2000' }, json: { type: 'string' } },
@@ -77,4 +77,4 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] 
 const rows = Object.entries(samples).map(([variant, xs]) => ({ variant, 'µs/request': Number(median(xs).toFixed(1)) }));
 console.log(`µs per request through tokenGuard({ dpop }), in process, median of ${rounds} rounds of ${requests} (Node ${process.version}):`);
 for (const row of rows) console.log(`  ${row.variant.padEnd(11)} ${String(row['µs/request']).padStart(7)}`);
-if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ title: 'DPoP request cost (bench/dpop.mjs)', rows }, null, 2)}\n`);
+if (values.json !== undefined) writeResult(values.json, { title: 'DPoP request cost (bench/dpop.mjs)', rows });

@@ -6,11 +6,10 @@
 //   npm run build && node bench/memory.mjs [--records 1000000] [--rounds 7] [--calls 100000] [--json FILE]
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MemoryTokenStore, hashToken, tokenGuard } from 'express-token-guard';
+import { writeResult } from './report.mjs';
 
 const SMALL_STORE = 1000;
 const SEED = 0x5eed;
@@ -251,7 +250,6 @@ if (values.child === 'footprint') {
   ].join('\n');
   console.log(`MemoryTokenStore at scale (Node ${process.version})\n\n${markdown}`);
   if (values.json !== undefined) {
-    mkdirSync(dirname(values.json), { recursive: true });
-    writeFileSync(values.json, `${JSON.stringify({ title: 'MemoryTokenStore at scale (bench/memory.mjs)', markdown, ...result }, null, 2)}\n`);
+    writeResult(values.json, { title: 'MemoryTokenStore at scale (bench/memory.mjs)', markdown, ...result });
   }
 }

@@ -3,15 +3,24 @@
 // bench/README.md between the results markers. The HTTP results (bench/run.mjs) get their tables; a
 // file from another benchmark is shown by its `markdown` field, else its `rows` as a table, else as JSON.
 //   node bench/report.mjs [--readme] [--label TEXT] [--results DIR]
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
+
+/**
+ * Writes one benchmark's results as JSON (`report` reads the folder), making the folder when needed.
+ * @param {string} file @param {unknown} result
+ */
+export function writeResult(file, result) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+}
 
 /** The machine a run is on: CPU model (from /proc/cpuinfo where there is one), cores, Node. */
 export function machine() {

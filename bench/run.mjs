@@ -13,14 +13,14 @@
 // --baseline DIR adds the variant guard-memory-baseline: guard-memory as built in another checkout DIR
 // (its dist/esm), so that a change is measured against the code before it in the same run.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { BENCH_TOKEN, NO_SCOPE_TOKEN, REQUIRED_SCOPE, benchRecords, signBenchJwt } from './fixtures.mjs';
 import { cleanups, end, hasTaskset, interrupted, pinSelf, pinned, quantile, startPostgres, startRedis, stopAll } from './processes.mjs';
-import { httpReport, machine } from './report.mjs';
+import { httpReport, machine, writeResult } from './report.mjs';
 
 /**
  * @typedef {{ credential: 'opaque' | 'jwt', authenticates: boolean, backend?: 'redis' | 'postgres', cached?: boolean }} VariantInfo
@@ -321,8 +321,7 @@ try {
   };
   console.log(`\n${httpReport(report)}`);
   if (values.json !== undefined) {
-    mkdirSync(dirname(values.json), { recursive: true });
-    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    writeResult(values.json, report);
     console.log(`\nwrote ${values.json}`);
   }
 } catch (error) {

@@ -4,14 +4,13 @@
 // seen (one introspection call) with one it holds, one at a time; and how many introspection calls
 // 1,000 requests with one token make.
 //   node bench/upstream.mjs [--requests 300] [--json FILE]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { cachedStore, tokenGuard } from 'express-token-guard';
 import { authleteStore } from 'express-token-guard/authlete';
 import { startFakeAuthlete } from 'express-token-guard/testing';
 import { quantile } from './processes.mjs';
+import { writeResult } from './report.mjs';
 
 /** @type {Record<string, string | undefined>} */
 let values = {};
@@ -78,8 +77,7 @@ try {
   ].join('\n');
   console.log(markdown);
   if (values['json'] !== undefined) {
-    mkdirSync(dirname(values['json']), { recursive: true });
-    writeFileSync(values['json'], `${JSON.stringify({ title: 'Authlete introspection through the cache (bench/upstream.mjs)', markdown, ...result }, null, 2)}\n`);
+    writeResult(values['json'], { title: 'Authlete introspection through the cache (bench/upstream.mjs)', markdown, ...result });
   }
 } finally {
   server.close();
