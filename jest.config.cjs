@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Every test file runs with a subscriber on every channel, and fails if a fixture token is published, logged or warned.
+  setupFilesAfterEnv: ['<rootDir>/test/setup/leak-watch.ts'],
   transform: {
     // Types are checked by `npm run typecheck`; here each file is only compiled, to CommonJS, so that the
     // import() of an ES module (jose) becomes a require() jest can follow.

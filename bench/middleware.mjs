@@ -1,11 +1,13 @@
 // @ts-check
 // In-process cost of one middleware call, without HTTP: tokenGuard on the memory store against the
-// hand-written sha256 + Map middleware and the bare hash, over the same fake requests. The variants
+// hand-written sha256 + Map middleware and the bare hash, over the same fake requests, and the guard
+// again with a subscriber on each of its diagnostics channels (what observability costs). The variants
 // alternate for several rounds and the medians are reported, in ns per call.
 //   node bench/middleware.mjs [--rounds 7] [--calls 200000]
 import { hash } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
-import { MemoryTokenStore, tokenGuard } from 'express-token-guard';
+import { CHANNELS, MemoryTokenStore, tokenGuard } from 'express-token-guard';
 import { BENCH_TOKEN, benchRecord, handwrittenMiddleware } from './fixtures.mjs';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '200000' } } });
@@ -37,18 +39,24 @@ const next = (error) => {
 };
 
 /** @type {Record<string, (req: any, res: any, next: (error?: unknown) => void) => void>} */
-const variants = { hash: hashOnly, handwritten, guard: /** @type {any} */ (guard) };
+const variants = { hash: hashOnly, handwritten, guard: /** @type {any} */ (guard), subscribed: /** @type {any} */ (guard) };
 /** @type {Record<string, number[]>} */
-const samples = { hash: [], handwritten: [], guard: [] };
+const samples = { hash: [], handwritten: [], guard: [], subscribed: [] };
+let published = 0;
+const subscriber = () => void published++;
 for (let round = 0; round <= rounds; round++) {
   for (const [name, middleware] of Object.entries(variants)) {
+    if (name === 'subscribed') for (const channel of Object.values(CHANNELS)) subscribe(channel, subscriber);
     const start = process.hrtime.bigint();
     for (let i = 0; i < calls; i++) middleware(requests[i & 1023], undefined, next);
     const ns = Number(process.hrtime.bigint() - start) / calls;
+    if (name === 'subscribed') for (const channel of Object.values(CHANNELS)) unsubscribe(channel, subscriber);
     if (round > 0) samples[name]?.push(ns);
   }
 }
-if (passed !== (rounds + 1) * calls * 3) throw new Error('a middleware refused a valid token');
+if (passed !== (rounds + 1) * calls * 4) throw new Error('a middleware refused a valid token');
+// One message for the decision and one for the store lookup, per subscribed call.
+if (published !== (rounds + 1) * calls * 2) throw new Error(`expected two messages per subscribed call, got ${published}`);
 /** @param {number[]} xs */
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 console.log(`ns per middleware call, median of ${rounds} rounds of ${calls} calls (Node ${process.version}):`);

@@ -1,6 +1,8 @@
 // Loaded for its types too: it declares `req.auth` on Express's Request wherever the package is imported.
 import './express/request.js';
 export type { AuthInfo } from './core/auth-info.js';
+export { createAuthorizer, type AuthorizeRequest, type AuthorizeResponse, type Authorizer } from './core/authorizer.js';
+export { CHANNELS, type CacheMessage, type RequestMessage, type StoreMessage } from './channels/index.js';
 export type { CachedStoreOptions } from './cache/cache-options.js';
 export {
   cachedStore,

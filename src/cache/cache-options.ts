@@ -27,6 +27,8 @@ export interface CachedStoreOptions {
   timeoutMs?: number;
   /** A bus that carries revocations between instances (see `redisInvalidations`, `postgresInvalidations`). */
   invalidations?: InvalidationBus;
+  /** Put the hash looked up in the `express-token-guard:store` messages of the inner store's lookups. Default `false`. */
+  includeHash?: boolean;
 }
 
 /** Options after checking, with every default filled in. */
@@ -37,6 +39,7 @@ export interface CacheConfig {
   readonly clock: () => number;
   readonly timeoutMs: number;
   readonly invalidations: InvalidationBus | undefined;
+  readonly includeHash: boolean;
 }
 
 const OPTION_NAMES: ReadonlyArray<keyof CachedStoreOptions> = [
@@ -46,6 +49,7 @@ const OPTION_NAMES: ReadonlyArray<keyof CachedStoreOptions> = [
   'clock',
   'timeoutMs',
   'invalidations',
+  'includeHash',
 ];
 const ALIASES: Readonly<Record<string, keyof CachedStoreOptions>> = {
   max: 'maxEntries',
@@ -99,6 +103,7 @@ export function compileCacheOptions(store: unknown, options: unknown): CacheConf
     clock: clock as () => number,
     timeoutMs: checkMs(given, 'timeoutMs', 2_000, 1, MAX_TIMER_MS),
     invalidations: checkBus(given['invalidations']),
+    includeHash: checkFlag(given['includeHash']),
   };
 }
 
@@ -120,4 +125,10 @@ function checkBus(bus: unknown): InvalidationBus | undefined {
     );
   }
   return bus as InvalidationBus;
+}
+
+function checkFlag(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalidArgType('cachedStore: options.includeHash must be true or false');
+  return value;
 }

@@ -4,8 +4,10 @@ import { sealRecord, sealedAuthInfo } from '../core/sealed-record.js';
 import { addTo, removeFrom } from '../core/set-index.js';
 import { findResolvedFieldProblem } from '../core/verify.js';
 import { hashToken } from '../core/hash.js';
-import type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
+import type { ListableTokenStore, ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
 import { StoreTimeoutError } from '../stores/timeout.js';
+import { PUBLISHES_OWN_LOOKUPS, storeChannel, storeName } from '../channels/index.js';
+import { publishCacheEvent, timedLookup } from '../channels/publish.js';
 import { compileCacheOptions, type CacheConfig, type CachedStoreOptions } from './cache-options.js';
 import type { Invalidation, InvalidationBus } from './invalidation-bus.js';
 
@@ -31,13 +33,13 @@ export type CachedLookupMethod = 'findByAccessTokenHash' | 'resolveAccessToken';
 
 /**
  * A store with an in-process cache in front: see {@link cachedStore}. It has the lookup methods
- * (`findByAccessTokenHash`, `resolveAccessToken`) and the write methods (`save`, `saveMany`,
- * `delete…`) of its inner store, and only those.
+ * (`findByAccessTokenHash`, `resolveAccessToken`), the write methods (`save`, `saveMany`,
+ * `delete…`) and `list` of its inner store, and only those.
  */
 export type CachedTokenStore<S extends TokenStore | TokenResolver = TokenStore> = TokenCache &
   (S extends Pick<TokenStore, 'findByAccessTokenHash'> ? Pick<TokenStore, 'findByAccessTokenHash'> : unknown) &
   (S extends TokenResolver ? TokenResolver : unknown) &
-  Pick<S, Extract<keyof S, CachedWriteMethod>>;
+  Pick<S, Extract<keyof S, CachedWriteMethod | 'list'>>;
 
 interface Entry {
   /** The sealed record, or `undefined` for a negative entry. */
@@ -124,6 +126,8 @@ function hashOf(record: unknown): Invalidation[] {
  * those the inner store has; the type {@link CachedTokenStore} names them.
  */
 export class TokenCache {
+  /** @internal It publishes its inner store's lookups itself; a guard in front of it does not. */
+  readonly [PUBLISHES_OWN_LOOKUPS] = true;
   readonly #config: CacheConfig;
   readonly #entries: LRUCache<string, Entry>;
   readonly #bySubject = new Map<string, Set<string>>();
@@ -143,7 +147,10 @@ export class TokenCache {
     this.#entries = new LRUCache<string, Entry>({
       max: config.maxEntries,
       dispose: (entry, hash, reason) => {
-        if (reason === 'evict') this.#evictions++;
+        if (reason === 'evict') {
+          this.#evictions++;
+          publishCacheEvent('evicted');
+        }
         this.#unindex(hash, entry);
       },
     });
@@ -156,14 +163,23 @@ export class TokenCache {
         configurable: true,
       });
     }
+    // Listing reads the inner store as it is, and caches nothing.
+    const { list } = inner as Partial<ListableTokenStore>;
+    if (typeof list === 'function') Object.defineProperty(this, 'list', { value: list.bind(inner), writable: true, configurable: true });
     const { findByAccessTokenHash } = inner as Partial<TokenStore>;
     if (typeof findByAccessTokenHash === 'function') {
-      const find: Lookup = (hash) => findByAccessTokenHash.call(inner, hash);
+      const name = storeName(inner);
+      const find: Lookup = (hash) =>
+        storeChannel.hasSubscribers
+          ? timedLookup(name, config.includeHash ? hash : undefined, () => findByAccessTokenHash.call(inner, hash))
+          : findByAccessTokenHash.call(inner, hash);
       this.#define('findByAccessTokenHash', (hash: string) => this.#lookUp(hash, hash, find));
     }
     const { resolveAccessToken } = inner as Partial<TokenResolver>;
     if (typeof resolveAccessToken === 'function') {
-      const resolve: Lookup = (token) => resolveAccessToken.call(inner, token);
+      const name = storeName(inner);
+      const resolve: Lookup = (token) =>
+        storeChannel.hasSubscribers ? timedLookup(name, undefined, () => resolveAccessToken.call(inner, token)) : resolveAccessToken.call(inner, token);
       this.#define('resolveAccessToken', (token: string) => this.#lookUp(hashToken(token), token, resolve));
     }
     this.#bypass = config.invalidations !== undefined;
@@ -188,12 +204,14 @@ export class TokenCache {
   #lookUp(hash: string, key: string, lookup: Lookup): Found | PromiseLike<Found> {
     if (this.#bypass) {
       this.#misses++;
+      publishCacheEvent('miss');
       return lookup(key);
     }
     const entry = this.#entries.get(hash);
     if (entry !== undefined) {
       if (entry.expiresAt > this.#config.clock()) {
         this.#hits++;
+        publishCacheEvent('hit');
         return entry.record;
       }
       this.#entries.delete(hash);
@@ -201,9 +219,11 @@ export class TokenCache {
     const flight = this.#flights.get(hash);
     if (flight !== undefined) {
       this.#coalesced++;
+      publishCacheEvent('coalesced');
       return flight.promise;
     }
     this.#misses++;
+    publishCacheEvent('miss');
     return this.#load(hash, lookup(key), key !== hash);
   }
 
@@ -324,11 +344,17 @@ export class TokenCache {
     else {
       this.#evictions += this.#entries.size;
       this.#entries.clear();
+      publishCacheEvent('flushed');
     }
   }
 
   #evictHashes(hashes: Iterable<string> | undefined): void {
-    for (const hash of [...(hashes ?? [])]) if (this.#entries.delete(hash)) this.#evictions++;
+    for (const hash of [...(hashes ?? [])]) {
+      if (this.#entries.delete(hash)) {
+        this.#evictions++;
+        publishCacheEvent('evicted');
+      }
+    }
   }
 
   #unindex(hash: string, { record }: Entry): void {

@@ -5,6 +5,8 @@ import { assertAllScopes } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { verifyBinding, type BindingProof } from './binding.js';
 import { verifyRecord } from './verify.js';
+import { storeChannel } from '../channels/index.js';
+import { timedLookup } from '../channels/publish.js';
 
 /**
  * Resolves a presented token to its {@link AuthInfo}: one hash, one store lookup (or, for a
@@ -41,7 +43,11 @@ function checkHash(hash: unknown): string {
 function lookUp(config: GuardConfig, hash: string, proof: BindingProof | undefined): AuthInfo | Promise<AuthInfo> {
   let found: unknown;
   try {
-    found = (config.store as TokenStore).findByAccessTokenHash(hash);
+    const store = config.store as TokenStore;
+    found =
+      config.storeName !== undefined && storeChannel.hasSubscribers
+        ? timedLookup(config.storeName, config.includeHash ? hash : undefined, () => store.findByAccessTokenHash(hash))
+        : store.findByAccessTokenHash(hash);
   } catch (cause) {
     throw storeFailure(cause);
   }
@@ -53,7 +59,10 @@ function lookUp(config: GuardConfig, hash: string, proof: BindingProof | undefin
 function resolve(config: GuardConfig, resolver: TokenResolver, token: string, proof: BindingProof | undefined): AuthInfo | Promise<AuthInfo> {
   let found: unknown;
   try {
-    found = resolver.resolveAccessToken(token);
+    found =
+      config.storeName !== undefined && storeChannel.hasSubscribers
+        ? timedLookup(config.storeName, undefined, () => resolver.resolveAccessToken(token))
+        : resolver.resolveAccessToken(token);
   } catch (cause) {
     throw storeFailure(cause);
   }

@@ -7,6 +7,7 @@ import { checkScopeList } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { closestName } from './suggest.js';
 import { compileDpopOptions, type DpopConfig, type DpopOptions } from '../binding/dpop-options.js';
+import { PUBLISHES_OWN_LOOKUPS, storeName } from '../channels/index.js';
 
 /** A client certificate as `mtls.clientCertificate` may return it: DER bytes, an `X509Certificate`, or PEM text. */
 export type ClientCertificate = Uint8Array | X509Certificate | string;
@@ -105,6 +106,11 @@ export interface TokenGuardOptions<Req = unknown> {
    * Bearer token is. Without it, a DPoP-bound token is always refused. Default: none.
    */
   dpop?: DpopOptions;
+  /**
+   * Put the token's hash in the messages of `express-token-guard:store` (for correlating with the
+   * store's own logs). Never the token itself. Default `false`.
+   */
+  includeHash?: boolean;
 }
 
 /** Options after checking, with every default filled in. */
@@ -127,6 +133,9 @@ export interface GuardConfig {
   readonly mtls: MtlsOptions | undefined;
   /** Set when the guard accepts DPoP proofs. */
   readonly dpop: DpopConfig | undefined;
+  /** The store's name in channel messages; `undefined` for a store that publishes its own lookups (a cache). */
+  readonly storeName: string | undefined;
+  readonly includeHash: boolean;
 }
 
 const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
@@ -146,6 +155,7 @@ const OPTION_NAMES: ReadonlyArray<keyof TokenGuardOptions> = [
   'resourceMetadataUrl',
   'mtls',
   'dpop',
+  'includeHash',
 ];
 
 const ALIASES: Readonly<Record<string, keyof TokenGuardOptions>> = {
@@ -244,6 +254,8 @@ export function compileGuardOptions(options: unknown): GuardConfig {
     audience: checkAudience(given['audience']),
     mtls: checkMtls(given['mtls']),
     dpop,
+    storeName: (store as unknown as Record<symbol, unknown>)[PUBLISHES_OWN_LOOKUPS] === true ? undefined : storeName(store),
+    includeHash: optionalBoolean(given, 'includeHash', false),
   };
 }
 

@@ -73,3 +73,55 @@ export interface WritableTokenStore extends TokenStore {
   /** Frees what the store holds itself; never the application's client. */
   close?(): void | Promise<void>;
 }
+
+/**
+ * What {@link ListableTokenStore.list} returns: a page of records and, when there may be more, the
+ * cursor of the next page.
+ */
+export interface TokenListPage {
+  /** The records of this page. A page may hold fewer than `limit` records, even none, when `next` is set. */
+  records: AccessToken[];
+  /** Pass it as `after` to get the next page; absent on the last page. Opaque: pass it back as it is. */
+  next?: string;
+}
+
+/** What {@link ListableTokenStore.list} lists: every filter given must match. */
+export interface TokenListQuery {
+  /** Only the tokens of this resource owner. */
+  subject?: string;
+  /** Only the tokens issued to this client. */
+  clientId?: number;
+  /**
+   * `true`: only the records whose access token has expired at `now` (`accessTokenExpiresAt <= now`,
+   * absent or `0` included); `false`: only the others. Absent: all of them.
+   */
+  expired?: boolean;
+  /** The time `expired` compares with, in ms since the epoch. Default: the current time. */
+  now?: number;
+  /** The `next` of the previous page; absent for the first page. */
+  after?: string;
+  /** How many records a page holds at most (a store that pages with Redis `SCAN` treats it as a hint). 1 to 1000, default 100. */
+  limit?: number;
+}
+
+/**
+ * A store that can list its records, a page at a time, so that a million records never load at
+ * once: what `token list` uses. Optional, so that stores written before it keep satisfying the
+ * contract; every store in this package has it.
+ *
+ * Stores keyed in SQL (SQLite, PostgreSQL) and the memory store page by `accessTokenHash` (keyset),
+ * so each record that exists through the whole listing comes exactly once. Redis pages with
+ * `SCAN`: a record comes at least once, and may come twice while Redis resizes its tables.
+ * Records come as stored, never with a token. A filter or cursor of the wrong type is refused with a
+ * `TypeError` naming it.
+ *
+ * @example
+ * for (let page = await store.list({ subject: 'alice' }); ; page = await store.list({ subject: 'alice', after: page.next })) {
+ *   for (const record of page.records) console.log(record.accessTokenHash);
+ *   if (page.next === undefined) break;
+ * }
+ */
+export interface ListableTokenStore extends TokenStore {
+  /** One page of the records that match `query`. */
+  list(query?: TokenListQuery): Promise<TokenListPage>;
+}

@@ -3,6 +3,7 @@ import type { AuthInfo } from '../core/auth-info.js';
 import { ChallengeBuilder, DEFAULT_REALM } from '../core/challenge.js';
 import { isAuthError, type AuthError } from '../core/errors.js';
 import { getGuard, getScheme } from './request.js';
+import { publishDecision } from '../channels/publish.js';
 
 const DEFAULT_CHALLENGE = new ChallengeBuilder(DEFAULT_REALM);
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -25,8 +26,10 @@ const bodies = new Map<string, Body>();
  */
 export function setErrorHeaders(req: Request, res: Response, error: AuthError): void {
   if (error.headers['WWW-Authenticate'] === undefined) {
+    // A refusal the guard's authorizer did not make (a route guard's, or the application's own).
     const challenge = getGuard(req)?.challenge ?? DEFAULT_CHALLENGE;
     error.headers = challenge.headers(error, getScheme(req));
+    publishDecision(undefined, error);
   }
   if (!res.headersSent) {
     for (const name in error.headers) res.setHeader(name, error.headers[name] as string | string[]);
@@ -87,8 +90,12 @@ function etagOf(body: Body, etagFn: EtagFunction | undefined): string | undefine
   return body.etag;
 }
 
-/** Lets an authenticated request through with `req.auth` set. */
-export function admit(req: Request, res: Response, next: NextFunction, info: AuthInfo, fromQuery: boolean): void {
+/** Lets a request through: with `req.auth` set, or without when it had no credentials and needed none. */
+export function admit(req: Request, res: Response, next: NextFunction, info: AuthInfo | undefined, fromQuery: boolean): void {
+  if (info === undefined) {
+    next();
+    return;
+  }
   req.auth = info;
   // RFC 6750 §2.3: a response to a request that carried its token in the URI SHOULD be private.
   if (fromQuery) res.setHeader('Cache-Control', 'private');

@@ -1,16 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthInfo } from '../core/auth-info.js';
-import { authenticate } from '../core/authenticate.js';
-import { formBodyParameter, queryParameter, selectToken } from '../core/credentials.js';
-import { CredentialsRequiredError } from '../core/errors.js';
+import { authorizerFor, schemeOf } from '../core/authorizer.js';
+import { queryParameter } from '../core/credentials.js';
 import { compileGuardOptions, type MtlsOptions, type TokenGuardOptions } from '../core/options.js';
-import { handleDpop } from './dpop.js';
-import { mtlsProof } from './mtls.js';
+import { exposeDpopHeaders } from './dpop.js';
+import { clientCertificateOf } from './mtls.js';
 import { admit, refuse } from './respond.js';
-import { setGuard } from './request.js';
+import { setGuard, setScheme } from './request.js';
 
 /**
- * Protects the routes after it with OAuth 2.0 bearer tokens (RFC 6750).
+ * Protects the routes after it with OAuth 2.0 bearer tokens (RFC 6750), and with DPoP-bound
+ * (RFC 9449) and certificate-bound (RFC 8705) tokens when configured.
  *
  * For each request it reads the token (the `Authorization: Bearer` header; the form body or the
  * query only when enabled), hashes it, looks the hash up in `store`, checks the record and the
@@ -26,7 +26,10 @@ import { setGuard } from './request.js';
  * | missing one of `requiredScopes` | 403 | `insufficient_scope` |
  * | `hash` or the store threw or rejected | 503 | none |
  *
- * Options are checked now: a missing or wrong option throws a `TypeError` naming it.
+ * Every decision is the framework-free {@link createAuthorizer}'s; this adapter only reads the
+ * request, lets CORS preflights through, marks a response to a query token `Cache-Control: private`
+ * and exposes the DPoP headers to cross-origin callers. Options are checked now: a missing or wrong
+ * option throws a `TypeError` naming it.
  *
  * @example
  * app.use('/api', tokenGuard({ store, realm: 'example' }));
@@ -36,47 +39,49 @@ import { setGuard } from './request.js';
  */
 export function tokenGuard(options: TokenGuardOptions<Request>): RequestHandler {
   const config = compileGuardOptions(options);
+  const authorizer = authorizerFor(config);
+  const mtls = config.mtls as MtlsOptions<Request> | undefined;
 
   return function tokenGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
-    if (
-      config.skipPreflight &&
-      req.method === 'OPTIONS' &&
-      req.headers['access-control-request-method'] !== undefined
-    ) {
+    const { headers } = req;
+    if (config.skipPreflight && req.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined) {
       next();
       return;
     }
     setGuard(req, config);
-    if (config.dpop !== undefined && handleDpop(req, res, next, config)) return;
-    const authorization = req.headers.authorization;
-    const fromQuery = config.allowQuery ? queryParameter(req.query) : undefined;
-    let result: AuthInfo | Promise<AuthInfo> | undefined;
+    if (config.dpop !== undefined) {
+      setScheme(req, schemeOf(config, headers.authorization, req.rawHeaders));
+      if (headers.origin !== undefined) exposeDpopHeaders(res);
+    }
+    const query = config.allowQuery ? req.query : undefined;
+    let result: AuthInfo | undefined | Promise<AuthInfo | undefined>;
     try {
-      const token = selectToken(
-        authorization,
-        req.rawHeaders,
-        config.allowFormBody ? formBodyParameter(req.method, req.headers['content-type'], req.body) : undefined,
-        fromQuery,
+      result = authorizer.authorize(
+        {
+          authorization: headers.authorization,
+          rawHeaders: req.rawHeaders,
+          method: req.method,
+          target: req.originalUrl,
+          contentType: headers['content-type'],
+          body: config.allowFormBody ? req.body : undefined,
+          query,
+          dpop: headers.dpop as string | undefined,
+          clientCertificate: mtls === undefined ? undefined : clientCertificateOf(req, mtls),
+        },
+        res,
       );
-      if (token !== undefined) {
-        if (config.dpop?.required === true) throw new CredentialsRequiredError('dpop_required');
-        result = authenticate(config, token, config.mtls === undefined ? undefined : mtlsProof(req, config.mtls as MtlsOptions<Request>));
-      } else if (config.credentialsRequired) {
-        throw new CredentialsRequiredError(authorization ? 'unsupported_scheme' : 'missing');
-      }
     } catch (error) {
       refuse(req, res, next, error);
       return;
     }
-    if (result === undefined) {
-      next();
-    } else if (result instanceof Promise) {
+    const fromQuery = query !== undefined && queryParameter(query) !== undefined;
+    if (result instanceof Promise) {
       result.then(
-        (info) => admit(req, res, next, info, fromQuery !== undefined),
+        (info) => admit(req, res, next, info, fromQuery),
         (error: unknown) => refuse(req, res, next, error),
       );
     } else {
-      admit(req, res, next, result, fromQuery !== undefined);
+      admit(req, res, next, result, fromQuery);
     }
   };
 }

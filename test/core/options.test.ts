@@ -44,6 +44,11 @@ describe('compileGuardOptions', () => {
       challenge: expect.any(ChallengeBuilder),
       sendErrors: false,
       audience: undefined,
+      resolver: undefined,
+      mtls: undefined,
+      dpop: undefined,
+      storeName: 'MemoryTokenStore',
+      includeHash: false,
     });
     expect(config.challenge.build(new CredentialsRequiredError('missing'))).toBe('Bearer realm="api"');
   });

@@ -57,9 +57,9 @@ describe('the packed package in a fresh project', () => {
 
   it('exports the same API to import and to require', () => {
     const expected = [
-      'AuthError', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_DPOP_ALGORITHMS', 'DEFAULT_REALM', 'DPOP_ALGORITHMS', 'InsufficientScopeError',
+      'AuthError', 'CHANNELS', 'CorruptRecordError', 'CredentialsRequiredError', 'DEFAULT_DPOP_ALGORITHMS', 'DEFAULT_REALM', 'DPOP_ALGORITHMS', 'InsufficientScopeError',
       'InsufficientUserAuthenticationError', 'InvalidDpopProofError', 'InvalidRequestError', 'InvalidTokenError', 'MemoryReplayStore', 'MemoryTokenStore',
-      'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'UseDpopNonceError', 'authErrorHandler', 'cachedStore', 'hashToken', 'isAuthError', 'jwtAccessTokenStore',
+      'StoreTimeoutError', 'StoreUnavailableError', 'UpstreamError', 'UseDpopNonceError', 'authErrorHandler', 'cachedStore', 'createAuthorizer', 'hashToken', 'isAuthError', 'jwtAccessTokenStore',
       'parseAccessToken', 'protectedResourceMetadata', 'protectedResourceMetadataUrl', 'requireAnyScope', 'requireAuthLevel', 'requireScopes', 'tokenGuard',
     ];
     const esm = node(['--input-type=module', '-e', "import * as m from 'express-token-guard'; console.log(JSON.stringify(Object.keys(m).sort()))"], dir);
@@ -78,6 +78,11 @@ describe('the packed package in a fresh project', () => {
     ['express-token-guard/authlete', ['AUTHLETE_PAGE_SIZE', 'authleteStore', 'syncFromAuthlete']],
     ['express-token-guard/introspection', ['introspectionStore']],
     ['express-token-guard/testing', ['startFakeAuthlete', 'storeContract']],
+    [
+      'express-token-guard/core',
+      ['AuthError', 'CHANNELS', 'CredentialsRequiredError', 'DEFAULT_REALM', 'InsufficientScopeError', 'InsufficientUserAuthenticationError', 'InvalidDpopProofError',
+        'InvalidRequestError', 'InvalidTokenError', 'MemoryTokenStore', 'StoreUnavailableError', 'UseDpopNonceError', 'createAuthorizer', 'hashToken', 'isAuthError'],
+    ],
   ])('%s loads without any database driver installed, by import and by require', (subpath, names) => {
     const drivers = /node_modules[\\/](redis|@redis|pg|pg-[a-z]+|better-sqlite3)[\\/]/;
     const cjs = node(['-e', `const m = require('${subpath}'); const loaded = Object.keys(require.cache).filter((f) => ${drivers}.test(f)); console.log(JSON.stringify([Object.keys(m).sort(), loaded]))`], dir);
@@ -85,6 +90,11 @@ describe('the packed package in a fresh project', () => {
     expect(JSON.parse(cjs)).toEqual([names, []]);
     expect(JSON.parse(esm)).toEqual(names);
     expect(() => node(['-e', "require('redis')"], dir)).toThrow(/Cannot find module 'redis'/);
+  });
+
+  it('express-token-guard/core never loads express', () => {
+    const loaded = node(['-e', "require('express-token-guard/core'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/]express[\\\\/]/.test(f))))"], dir);
+    expect(JSON.parse(loaded)).toEqual([]);
   });
 
   it('type-checks the README quick start, and typed req.auth, in a strict TypeScript project', () => {
