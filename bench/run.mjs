@@ -41,8 +41,10 @@ const VARIANTS = {
   'express-jwt': { credential: 'jwt', authenticates: true },
   noop: { credential: 'opaque', authenticates: false },
   'guard-memory-baseline': { credential: 'opaque', authenticates: true },
+  'guard-memory-subscribed': { credential: 'opaque', authenticates: true },
 };
-const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => name !== 'noop' && name !== 'guard-memory-baseline');
+const OPT_IN = ['noop', 'guard-memory-baseline', 'guard-memory-subscribed'];
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => !OPT_IN.includes(name));
 /** @type {Record<PathName, number>} the status each path answers on a variant that authenticates */
 const PATHS = { valid: 200, 'no-token': 401, 'wrong-scope': 403 };
 const WARMUP_SECONDS = 1;

@@ -5,6 +5,7 @@
 // Over IPC it says { type: 'listening', port } once it serves, and answers { type: 'snapshot', id }
 // with its CPU time and the number of requests it has received, so that the runner can charge CPU
 // time to exactly one load slice. It exits when the channel closes: it never outlives the runner.
+import { subscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -75,6 +76,12 @@ const variants = {
   handwritten: () => ({ use: [handwrittenMiddleware()], route: [handwrittenScope(REQUIRED_SCOPE)] }),
   'guard-memory': () => guarded(new MemoryTokenStore(benchRecords)),
   'guard-memory-next': () => guarded(new MemoryTokenStore(benchRecords), true),
+  // guard-memory with a subscriber on each of the package's diagnostics channels (not in the default set).
+  'guard-memory-subscribed'() {
+    let messages = 0;
+    for (const name of Object.values(guard.CHANNELS)) subscribe(name, () => void messages++);
+    return guarded(new MemoryTokenStore(benchRecords));
+  },
   // guard-memory as another checkout built it (bench/run.mjs --baseline DIR).
   async 'guard-memory-baseline'(backends) {
     /** @type {typeof guard} */
