@@ -37,7 +37,15 @@ export { hashToken } from './core/hash.js';
 export { parseAccessToken } from './core/parse-access-token.js';
 export type { ClientCertificate, MtlsOptions, TokenGuardOptions } from './core/options.js';
 export type { AccessToken, Confirmation, GrantType, Property } from './core/record.js';
-export type { ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from './core/store.js';
+export type {
+  ListableTokenStore,
+  ResolvedAccessToken,
+  TokenListPage,
+  TokenListQuery,
+  TokenResolver,
+  TokenStore,
+  WritableTokenStore,
+} from './core/store.js';
 export { UpstreamError, type UpstreamErrorDetails } from './core/upstream-error.js';
 export { DEFAULT_DPOP_ALGORITHMS, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopOptions } from './binding/dpop-options.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay.js';

@@ -37,7 +37,17 @@ export interface DpopOptions {
    * lifetimes (default 300 s), and instances that share `secret` (32 bytes or more) accept each
    * other's. Without `secret`, each process makes its own. Default: off.
    */
-  nonce?: boolean | { lifetimeSeconds?: number; secret?: string | Uint8Array };
+  nonce?:
+    | boolean
+    | {
+        /** How long one time window lasts, in whole seconds (1 or more); a nonce stays good for one to two. Default 300. */
+        lifetimeSeconds?: number;
+        /**
+         * The HMAC-SHA-256 key the nonces are made with: at least 32 bytes (a string counts as its
+         * UTF-8 bytes), else a `TypeError` when the guard is made. Default: 32 random bytes per process.
+         */
+        secret?: string | Uint8Array;
+      };
   /**
    * Accept DPoP-bound tokens only: a Bearer token is refused, and the Bearer challenge is no longer
    * sent. Default `false`: Bearer tokens without a binding are accepted too.

@@ -3,10 +3,22 @@
  * subject or of a client, or everything (`all`, e.g. after a `TRUNCATE`).
  */
 export type Invalidation =
-  | { readonly hash: string }
-  | { readonly subject: string }
-  | { readonly clientId: number }
-  | { readonly all: true };
+  | {
+      /** The `accessTokenHash` (as {@link hashToken} makes it) of the one record to drop. */
+      readonly hash: string;
+    }
+  | {
+      /** Drop every record of this resource owner (`subject`). */
+      readonly subject: string;
+    }
+  | {
+      /** Drop every record of this client (its numeric `clientId`). */
+      readonly clientId: number;
+    }
+  | {
+      /** Drop every record. */
+      readonly all: true;
+    };
 
 /** What a bus tells each cache that listens to it. */
 export interface InvalidationListener {

@@ -21,12 +21,16 @@ export interface RequestMessage {
   readonly outcome: 'accepted' | 'refused';
   /** The status of the refusal (400, 401, 403, 503), or 200 for an accepted request. */
   readonly status: number;
-  /** Why: an `AuthError`'s `reason` (`expired`, `missing`, `bad_signature`, …), or `accepted`. */
+  /**
+   * Why: an `AuthError`'s `reason` (`expired`, `missing`, `bad_signature`, …); `accepted`; or
+   * `no_credentials` for a request let through without a token by `credentialsRequired: false`.
+   */
   readonly reason: string;
   /** The `AuthError`'s `code` (`ERR_INVALID_TOKEN`, …); absent for an accepted request. */
   readonly code?: string;
-  /** The accepted token's subject and client, when it has them. */
+  /** The accepted token's subject (`req.auth.subject`), when it has one; never on a refusal. */
   readonly subject?: string;
+  /** The accepted token's numeric client id (`req.auth.clientId`), when it has one; never on a refusal. */
   readonly clientId?: number;
 }
 
@@ -36,6 +40,10 @@ export interface StoreMessage {
   readonly store: string;
   /** How long the lookup took, in ms (from `performance.now()`). */
   readonly durationMs: number;
+  /**
+   * `found`: the store answered with a record (not yet checked: expired or malformed records count);
+   * `not_found`: it answered `undefined` or `null`; `error`: it threw or rejected (the guard answers 503).
+   */
   readonly outcome: 'found' | 'not_found' | 'error';
   /** The hash looked up, only when the guard (or the `cachedStore`) was made with `includeHash: true`. */
   readonly hash?: string;

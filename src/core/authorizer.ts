@@ -37,6 +37,11 @@ export interface AuthorizeRequest {
 
 /** Where {@link Authorizer.authorize} puts the headers of a successful answer (a renewed `DPoP-Nonce`). */
 export interface AuthorizeResponse {
+  /**
+   * Sets one response header, replacing any earlier value (as Node's `res.setHeader` and Fastify's
+   * `reply.header` do). Called only on success, and only with `DPoP-Nonce` and `Cache-Control: no-store`;
+   * the return value is ignored.
+   */
   setHeader(name: string, value: string): unknown;
 }
 

@@ -64,7 +64,12 @@ export abstract class AuthError extends Error {
   }
 
   /** The body {@link authErrorHandler} sends: `{ error, error_description }`. */
-  toJSON(): { error: string; error_description: string } {
+  toJSON(): {
+    /** The challenge's `error` code; `unauthorized` when the challenge carries none. */
+    error: string;
+    /** The error's `message`: a fixed sentence, never the token or a store's message. */
+    error_description: string;
+  } {
     return { error: this.error ?? 'unauthorized', error_description: this.message };
   }
 }
@@ -166,6 +171,11 @@ export class InvalidTokenError extends AuthError {
   readonly status = 401;
   readonly error = 'invalid_token';
 
+  /**
+   * @param reason Which condition refused the token.
+   * @param field For `malformed_record` only: the record field of the wrong type (e.g. `scopes`);
+   *   `undefined` for every other reason. Never sent to the client.
+   */
   constructor(
     readonly reason: InvalidTokenReason,
     readonly field?: string,
@@ -207,6 +217,10 @@ export class InsufficientUserAuthenticationError extends AuthError {
   /**
    * @param reason `acr`: the token's `acr` is none of `acrValues`; `max_age`: its `authTime` is older
    *   than `maxAge` or absent; `acr_and_max_age`: both.
+   * @param acrValues The authentication context classes the route accepts, sent as `acr_values`;
+   *   `undefined` when the route sets none.
+   * @param maxAge The largest age of the user's authentication the route accepts, in seconds, sent as
+   *   `max_age`; `undefined` when the route sets none.
    */
   constructor(
     readonly reason: 'acr' | 'max_age' | 'acr_and_max_age',
@@ -262,7 +276,10 @@ export class UseDpopNonceError extends AuthError {
   readonly status = 401;
   readonly error = 'use_dpop_nonce';
 
-  /** @param reason `missing_nonce` or `stale_nonce` (expired, or never issued here). */
+  /**
+   * @param reason `missing_nonce` or `stale_nonce` (expired, or never issued here).
+   * @param nonce A fresh nonce for the client's next proof; also in the `DPoP-Nonce` header.
+   */
   constructor(
     readonly reason: 'missing_nonce' | 'stale_nonce',
     readonly nonce: string,
@@ -273,8 +290,9 @@ export class UseDpopNonceError extends AuthError {
 
 /**
  * 503: the token could not be looked up because the `hash` function or the store threw, rejected
- * or returned something other than a string hash (a store's own `AuthError` refusals excepted: see
- * {@link passedOnFromStore}). The request is refused; the original error is
+ * or returned something other than a string hash (a store's own `InvalidRequestError`,
+ * `InvalidTokenError` and `InsufficientScopeError` excepted: those are passed on as they are, each
+ * with the challenge of the guard that saw the request). The request is refused; the original error is
  * `cause` (it never holds the raw token unless a custom `hash` function put it there).
  */
 export class StoreUnavailableError extends AuthError {
@@ -289,7 +307,16 @@ export class StoreUnavailableError extends AuthError {
     super('The token store is unavailable', options);
   }
 
-  override toJSON(): { error: string; error_description: string } {
+  /**
+   * The body {@link authErrorHandler} sends: `error` is `temporarily_unavailable` (RFC 6749 §4.1.2.1),
+   * since the challenge of a 503 carries no error code.
+   */
+  override toJSON(): {
+    /** Always `temporarily_unavailable`. */
+    error: string;
+    /** The fixed message `The token store is unavailable`; never the store's own message. */
+    error_description: string;
+  } {
     return { error: 'temporarily_unavailable', error_description: this.message };
   }
 }

@@ -21,8 +21,14 @@ export type GrantType =
  * them back in responses.
  */
 export interface Property {
+  /** The property's name. Keys may repeat; in `req.auth.properties` the last one wins. */
   key: string;
+  /** Its value, always a string (Authlete stores no other type). */
   value: string;
+  /**
+   * `true`: the authorization server keeps it from the client application (Authlete's hidden
+   * property). The guard does not: it is in `req.auth.properties` like the others. Default `false`.
+   */
   hidden?: boolean;
 }
 
@@ -74,7 +80,15 @@ export interface AccessToken {
 
 /** A token's binding: a DPoP key thumbprint and/or a client certificate thumbprint, base64url SHA-256. */
 export interface Confirmation {
+  /**
+   * The JWK SHA-256 thumbprint (RFC 7638) of the client's DPoP key (RFC 9449 §6.1): the token is
+   * accepted only with a DPoP proof signed by that key, and only by a guard with `dpop` set.
+   */
   jkt?: string;
+  /**
+   * The SHA-256 thumbprint of the client certificate's DER (RFC 8705 §3.1): the token is accepted
+   * only over a TLS connection that presented that certificate, and only by a guard with `mtls` set.
+   */
   'x5t#S256'?: string;
 }
 

@@ -21,8 +21,11 @@ export interface UpstreamErrorDetails {
 export class UpstreamError extends Error {
   /** Stable machine-readable condition. */
   readonly code = 'ERR_UPSTREAM';
+  /** The HTTP status of the answer; absent for a network error, a timeout or a redirect. */
   declare readonly status?: number;
+  /** Authlete's `resultCode` (e.g. `A001201`), when the answer carried one. */
   declare readonly resultCode?: string;
+  /** Authlete's `resultMessage`, when the answer carried one; it never holds the token. */
   declare readonly resultMessage?: string;
 
   constructor(message: string, details: UpstreamErrorDetails = {}) {

@@ -5,6 +5,7 @@ import type { AccessToken } from '../core/record.js';
 
 /** One request the fake received, in arrival order. */
 export interface FakeAuthleteCall {
+  /** The HTTP method, e.g. `POST` for introspection, `GET` for the token list. */
   readonly method: string;
   /** The path with its query string, e.g. `/api/1234/auth/token/get/list?start=0&end=20`. */
   readonly path: string;
@@ -17,8 +18,20 @@ export interface FakeAuthleteCall {
  * `truncated`, the connection is cut halfway through the body), or no answer at all.
  */
 export type FakeAuthleteReply =
-  | { readonly status: number; readonly body: string; readonly delayMs?: number; readonly truncated?: boolean }
-  | { readonly hang: true };
+  | {
+      /** The HTTP status to answer with. */
+      readonly status: number;
+      /** The body, sent as it is with `Content-Type: application/json;charset=UTF-8` (it need not be JSON). */
+      readonly body: string;
+      /** How long to wait before answering, in ms. Default: answer at once. */
+      readonly delayMs?: number;
+      /** `true`: send the headers and the first half of the body, then cut the connection. Default `false`. */
+      readonly truncated?: boolean;
+    }
+  | {
+      /** Never answer: the request stays open until the client gives up or `close()` is called. */
+      readonly hang: true;
+    };
 
 /** Options of {@link startFakeAuthlete}. */
 export interface FakeAuthleteOptions {
@@ -39,11 +52,15 @@ export interface FakeAuthleteOptions {
 
 /** A running fake: the options to give `authleteStore` and `syncFromAuthlete`, and what it saw. */
 export interface FakeAuthlete {
+  /** `http://127.0.0.1:{port}`, the fake's API base URL (loopback, so `http:` is accepted). */
   readonly baseUrl: string;
+  /** The service id the fake answers for (`options.serviceId`, or `"1234567890"`). */
   readonly serviceId: string;
+  /** The service access token the fake accepts (`options.accessToken`, or `"fake-service-access-token"`). */
   readonly accessToken: string;
   /** Every request, in arrival order. The introspection bodies hold raw tokens: keep them to tests. */
   readonly calls: FakeAuthleteCall[];
+  /** Cuts every open connection, `hang` replies included, and stops the server; resolves once it has closed. */
   close(): Promise<void>;
 }
 

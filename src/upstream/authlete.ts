@@ -10,6 +10,8 @@ import { checkTimeout } from '../stores/timeout.js';
 import { checkHttpsUrl } from '../core/https-url.js';
 import { checkFetch, checkHeaderValue, checkText, exchange, isObject, type FetchLike } from './http.js';
 
+export type { FetchLike } from './http.js';
+
 /** Options of {@link authleteStore}. */
 export interface AuthleteStoreOptions {
   /** Authlete's API base URL, e.g. `https://us.authlete.com` (or jp, eu, br); `http:` only on loopback. */
@@ -30,8 +32,11 @@ export interface AuthleteStoreOptions {
 export interface SyncFromAuthleteOptions {
   /** Where the records go, through `saveMany`, a page at a time. */
   store: Pick<WritableTokenStore, 'saveMany'>;
+  /** Authlete's API base URL, e.g. `https://us.authlete.com` (or jp, eu, br); `http:` only on loopback. */
   baseUrl: string;
+  /** The service's API key (its id), as in `/api/{serviceId}/…`: digits, letters, `-` or `_`. */
   serviceId: string | number;
+  /** The service access token; sent as `Authorization: Bearer …`. Read it from your secrets, never log it. */
   accessToken: string;
   /** Only the tokens of this client (its id or alias). */
   clientIdentifier?: string;
@@ -39,6 +44,7 @@ export interface SyncFromAuthleteOptions {
   subject?: string;
   /** Called after each page is written. */
   onProgress?: (progress: { done: number; total: number }) => void;
+  /** A `fetch` implementation; the global one by default. Redirects are refused. */
   fetch?: FetchLike;
   /** How long one page may take, in ms. Default 10,000. */
   timeoutMs?: number;
@@ -161,7 +167,12 @@ function mapProperties(value: unknown): unknown {
  * Paging is by position: a token created or deleted during a sync can be skipped or repeated, so a
  * sync is a repair job, not a replication stream. Authlete offers this endpoint on paid plans only.
  */
-export async function syncFromAuthlete(options: SyncFromAuthleteOptions): Promise<{ saved: number; total: number }> {
+export async function syncFromAuthlete(options: SyncFromAuthleteOptions): Promise<{
+  /** How many records were written to the store (the sum of every page's `saveMany`). */
+  saved: number;
+  /** Authlete's `totalCount` on the last page read: how many tokens matched the filters; 0 if none. */
+  total: number;
+}> {
   if (!isObject(options)) throw invalidArgType(`${SYNC_NAME}: options must be an object, e.g. { store, baseUrl, serviceId, accessToken }`);
   for (const name of Object.keys(options)) {
     if (!SYNC_OPTIONS.includes(name)) throw invalidArgValue(`${SYNC_NAME}: unknown option "${name}" (it takes ${SYNC_OPTIONS.join(', ')})`);

@@ -5,7 +5,12 @@ import { UpstreamError } from '../core/upstream-error.js';
 export type FetchLike = (
   input: string,
   init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'error' },
-) => Promise<{ status: number; text(): Promise<string> }>;
+) => Promise<{
+  /** The HTTP status of the answer. */
+  status: number;
+  /** Reads the whole body as text; rejects when the connection fails or `signal` aborts first. */
+  text(): Promise<string>;
+}>;
 
 /** An answer that came back whole within the time allowed: its status and its parsed JSON. */
 export interface UpstreamAnswer {

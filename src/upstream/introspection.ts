@@ -9,6 +9,8 @@ import { checkTimeout } from '../stores/timeout.js';
 import { claimsToRecord, seconds } from './claims.js';
 import { checkFetch, checkHeaderValue, checkText, exchange, isObject, type FetchLike } from './http.js';
 
+export type { FetchLike } from './http.js';
+
 /** Options of {@link introspectionStore}. */
 export interface IntrospectionStoreOptions {
   /** The authorization server's introspection endpoint (RFC 7662 §2), https; `http:` only on loopback. */

@@ -14,7 +14,12 @@ export interface JwtAccessTokenStoreOptions {
   /** This resource server's identifier; `aud` must contain it. */
   audience: string;
   /** The authorization server's public keys, as a JWK Set. */
-  jwks?: { keys: JWK[] } | undefined;
+  jwks?:
+    | {
+        /** The keys (RFC 7517 §5), each with its `kid` and `alg` where the authorization server sets them. */
+        keys: JWK[];
+      }
+    | undefined;
   /** Where the authorization server publishes them (`jwks_uri`); fetched and cached by `jose`. */
   jwksUri?: string | undefined;
   /** A shared secret, for HS256/384/512 only. */
