@@ -5,11 +5,15 @@
  * `field` at fault.
  */
 export class CorruptRecordError extends Error {
+  /** Stable machine-readable condition. */
   readonly code = 'ERR_CORRUPT_RECORD';
 
   constructor(
+    /** The store that read the record, e.g. `SqliteTokenStore`. */
     readonly store: string,
+    /** The key of the record (a hash, never a token). */
     readonly accessTokenHash: string,
+    /** The field at fault, or what could not be read (`(JSON)`, `(key type)`). */
     readonly field: string,
     options?: { cause: unknown },
   ) {

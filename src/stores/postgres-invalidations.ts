@@ -5,13 +5,17 @@ import { checkStoreOptions } from './store-options.js';
 
 /** A pool client that can LISTEN: node-postgres's `PoolClient`. */
 export interface PgListenClient extends PgPoolClient {
+  /** Hears a `NOTIFY` on a channel the connection listens to. */
   on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
+  /** Hears the connection's errors. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Hears the connection end. */
   on(event: 'end', listener: () => void): unknown;
 }
 
 /** The part of a node-postgres `Pool` the bus uses; pass the `pg.Pool` itself. */
 export interface PgListenPool extends PgPool {
+  /** Checks a connection out of the pool. */
   connect(): Promise<PgListenClient>;
 }
 

@@ -1,35 +1,45 @@
 import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, type AccessToken } from '../core/record.js';
-import type { WritableTokenStore } from '../core/store.js';
+import type { ListableTokenStore, TokenListPage, TokenListQuery, WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 import type { OnStoreError } from './corrupt-record.js';
-import { COLUMNS, INTEGER_FIELDS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
+import { checkListQuery } from './list-query.js';
+import { COLUMNS, INTEGER_FIELDS, expiredCondition, listPage, listStatement, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
 import { DEFAULT_POSTGRES_CHANNEL, checkChannel } from './postgres-invalidations.js';
 import { checkStoreOptions } from './store-options.js';
 import { checkTimeout, withTimeout } from './timeout.js';
 
 /** A query as node-postgres (`pg`) takes it; `name` makes it a prepared statement. */
 export interface PgQuery {
+  /** The prepared statement's name, when it is one. */
   name?: string;
+  /** The SQL, with `$1`, `$2`… for the values. */
   text: string;
+  /** The values of the parameters. */
   values?: unknown[];
 }
 
 /** What node-postgres answers to a query. */
 export interface PgResult {
+  /** The rows, keyed by column. */
   rows: Array<Record<string, unknown>>;
+  /** How many rows the statement touched. */
   rowCount: number | null;
 }
 
 /** A client checked out of a pool. */
 export interface PgPoolClient {
+  /** Runs a query on this connection. */
   query(query: PgQuery): Promise<PgResult>;
+  /** Gives the connection back to the pool (or, with an error, closes it). */
   release(error?: Error | boolean): void;
 }
 
 /** The part of a node-postgres `Pool` the store uses; pass the `pg.Pool` itself. */
 export interface PgPool {
+  /** Runs a query on any connection of the pool. */
   query(query: PgQuery): Promise<PgResult>;
+  /** Checks a connection out of the pool, for a transaction. */
   connect(): Promise<PgPoolClient>;
 }
 
@@ -41,7 +51,7 @@ export interface PostgresTokenStoreOptions {
   table?: string;
   /** How long a lookup may take before the guard answers 503, in ms. Default 1000. Writes are not bounded. */
   timeoutMs?: number;
-  /** Called with a {@link CorruptRecordError} for a row that cannot be read. Default: a process warning. */
+  /** Called with a `CorruptRecordError` for a row that cannot be read. Default: a process warning. */
   onError?: OnStoreError;
   /**
    * The channel the table's trigger (installed by `migrate()`) `NOTIFY`s on every change, for the
@@ -113,7 +123,7 @@ const COLUMN_TYPES: Partial<Record<keyof AccessToken, string>> = {
  * const store = new PostgresTokenStore({ pool });
  * await store.migrate();
  */
-export class PostgresTokenStore implements WritableTokenStore {
+export class PostgresTokenStore implements WritableTokenStore, ListableTokenStore {
   readonly #pool: PgPool;
   readonly #table: string;
   readonly #quoted: string;
@@ -219,7 +229,18 @@ export class PostgresTokenStore implements WritableTokenStore {
    */
   async deleteExpired(now?: number): Promise<number> {
     const at = checkNow(`${NAME}.deleteExpired`, now);
-    return this.#delete('access_token_expires_at IS NULL OR access_token_expires_at = 0 OR access_token_expires_at <= $1', [at]);
+    return this.#delete(expiredCondition('$1'), [at]);
+  }
+
+  /**
+   * One page of the records that match `query`, in the order of their `accessTokenHash` under the
+   * column's collation (keyset paging on the primary key); see `ListableTokenStore`. A corrupt row
+   * goes to `onError` and is left out. Not bounded by `timeoutMs`.
+   */
+  async list(query?: TokenListQuery): Promise<TokenListPage> {
+    const checked = checkListQuery(`${NAME}.list`, query);
+    const { rows } = await this.#query(listStatement(this.#quoted, checked, (n) => `$${n}`));
+    return listPage(NAME, rows, checked.limit, decode, this.#onError);
   }
 
   async #transaction(work: (client: PgPoolClient) => Promise<void>): Promise<void> {

@@ -5,16 +5,23 @@ import { checkStoreOptions } from './store-options.js';
 
 /** The part of a node-redis connection the subscriber uses (what `client.duplicate()` returns). */
 export interface RedisSubscriberLike {
+  /** Hears the connection come up, go down and try again. */
   on(event: 'ready' | 'end' | 'reconnecting', listener: () => void): unknown;
+  /** Hears the connection's errors. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Connects. */
   connect(): Promise<unknown>;
+  /** Subscribes `listener` to `channel`. */
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  /** Closes the connection at once. */
   destroy(): unknown;
 }
 
 /** The part of a node-redis (5.x or 6.x) client the bus uses: `createClient()`, connected by the application. */
 export interface RedisPublisherLike {
+  /** Publishes `message` on `channel`. */
   publish(channel: string, message: string): Promise<unknown>;
+  /** A new connection with the same options: the bus's subscriber. */
   duplicate(): RedisSubscriberLike;
 }
 

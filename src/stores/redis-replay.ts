@@ -7,6 +7,7 @@ import { checkTimeout, withTimeout } from './timeout.js';
 
 /** The part of a node-redis client (or cluster) {@link RedisReplayStore} uses. */
 export interface RedisReplayClientLike {
+  /** Runs a Lua script on `keys` with `arguments`. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

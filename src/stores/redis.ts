@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, findRecordProblem, type AccessToken } from '../core/record.js';
-import type { WritableTokenStore } from '../core/store.js';
+import type { ListableTokenStore, TokenListPage, TokenListQuery, WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkRecords, checkSubject } from '../core/store-arguments.js';
 import { encodeInvalidation } from '../cache/invalidation-bus.js';
 import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
+import { checkListQuery, matchesQuery, page } from './list-query.js';
 import { DEFAULT_REDIS_CHANNEL } from './redis-invalidations.js';
 import { checkStoreOptions } from './store-options.js';
 import { checkTimeout, withTimeout } from './timeout.js';
@@ -14,12 +15,32 @@ import { checkTimeout, withTimeout } from './timeout.js';
  * `createClient()` or a cluster from `createCluster()`, connected by the application.
  */
 export interface RedisClientLike {
+  /** `HGET`: lookups. */
   hGet(key: string, field: string): Promise<unknown>;
+  /** `SMEMBERS`: deletes by subject or client. */
   sMembers(key: string): Promise<unknown>;
+  /** `EVAL`: writes, when the script is not cached yet. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** `EVALSHA`: writes. */
   evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** Needed unless the store's `channel` is `false`. */
   publish?(channel: string, message: string): Promise<unknown>;
+  /** Needed by `list()` on a single server. */
+  scan?(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
+  /** Needed by `list()` with a `subject` or `clientId`. */
+  sScan?(key: string, cursor: string, options: { COUNT: number }): Promise<unknown>;
+  /** A cluster's masters: `list()` scans each in turn, through `nodeClient`. */
+  readonly masters?: ReadonlyArray<{
+    /** `host:port`. */
+    readonly address: string;
+  }>;
+  /** A cluster's connection to one of its `masters`. */
+  nodeClient?(node: never): unknown;
+}
+
+/** The part of a node-redis client that scans one server's keys. */
+interface RedisScanner {
+  scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<unknown>;
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -81,6 +102,11 @@ return 1
 
 const INDEX_REMOVE = script(`return redis.call('SREM', KEYS[1], ARGV[1])`);
 
+// How many SCAN or SSCAN calls one page of list() makes at most, to fill it.
+const SCAN_ROUNDS = 10;
+const SCAN_CURSOR = /^(\d+)@(.*)$/s;
+const INDEX_CURSOR = /^\d+$/;
+
 /**
  * Keeps records in Redis (7.0 or later) through node-redis, on one server or a cluster: the store
  * for several instances of an API. Each token is one key, `<prefix>t:<hash>`, that Redis expires at
@@ -103,7 +129,7 @@ const INDEX_REMOVE = script(`return redis.call('SREM', KEYS[1], ARGV[1])`);
  * await client.connect();
  * const store = new RedisTokenStore({ client });
  */
-export class RedisTokenStore implements WritableTokenStore {
+export class RedisTokenStore implements WritableTokenStore, ListableTokenStore {
   readonly #client: RedisClientLike;
   readonly #prefix: string;
   readonly #timeoutMs: number;
@@ -179,6 +205,79 @@ export class RedisTokenStore implements WritableTokenStore {
   /** Deletes every token of `clientId`; resolves to how many. */
   async deleteByClientId(clientId: number): Promise<number> {
     return this.#deleteIndexed(this.#clientKey(checkClientId(`${NAME}.deleteByClientId`, clientId)), 'c', String(clientId));
+  }
+
+  /**
+   * One page of the records that match `query`; see `ListableTokenStore`. Without `subject` or
+   * `clientId` it `SCAN`s the keys `<prefix>t:*` (on a cluster, each master in turn, by address);
+   * with one, it `SSCAN`s that index set. Order is Redis's; `limit` is the `COUNT` hint, so a page
+   * may hold a few more or fewer records (even none while `next` is set), and a record may come
+   * twice while Redis resizes its tables. Expired tokens are gone already: Redis dropped them.
+   */
+  async list(query?: TokenListQuery): Promise<TokenListPage> {
+    const checked = checkListQuery(`${NAME}.list`, query);
+    const { subject, clientId, after, limit } = checked;
+    const { hashes, next } =
+      subject !== undefined || clientId !== undefined
+        ? await this.#scanIndex(subject === undefined ? this.#clientKey(clientId as number) : this.#subjectKey(subject), after, limit)
+        : await this.#scanTokens(after, limit);
+    const found = await Promise.all([...hashes].map((hash) => this.findByAccessTokenHash(hash)));
+    return page(
+      found.filter((record): record is AccessToken => record !== undefined && matchesQuery(record, checked)),
+      next,
+    );
+  }
+
+  async #scanIndex(key: string, after: string | undefined, limit: number): Promise<{ hashes: Set<string>; next?: string }> {
+    const sScan = this.#client.sScan;
+    if (typeof sScan !== 'function') throw invalidArgType(`${NAME}.list: options.client has no sScan(); pass a node-redis client or cluster`);
+    if (after !== undefined && !INDEX_CURSOR.test(after)) throw invalidArgType(`${NAME}.list: after must be the next of a previous page`);
+    const hashes = new Set<string>();
+    let cursor = after ?? '0';
+    for (let round = 0; round < SCAN_ROUNDS && (round === 0 || cursor !== '0') && hashes.size < limit; round++) {
+      const reply = (await sScan.call(this.#client, key, cursor, { COUNT: limit })) as { cursor: unknown; members: unknown[] };
+      cursor = String(reply.cursor);
+      for (const member of reply.members) hashes.add(String(member));
+    }
+    return cursor === '0' ? { hashes } : { hashes, next: cursor };
+  }
+
+  async #scanTokens(after: string | undefined, limit: number): Promise<{ hashes: Set<string>; next?: string }> {
+    const nodes = await this.#scanners();
+    let node = 0;
+    let cursor = '0';
+    if (after !== undefined) {
+      const [, at, address] = SCAN_CURSOR.exec(after) ?? [];
+      node = nodes.findIndex((candidate) => candidate.address === address);
+      if (at === undefined || node < 0) {
+        throw invalidArgType(`${NAME}.list: after must be the next of a previous page${at === undefined ? '' : ` (no server at ${address} now: list again from the start)`}`);
+      }
+      cursor = at;
+    }
+    const start = this.#tokenKey('');
+    const MATCH = `${start.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const hashes = new Set<string>();
+    for (let round = 0; round < SCAN_ROUNDS && node < nodes.length && hashes.size < limit; round++) {
+      const { scanner } = nodes[node] as { scanner: RedisScanner };
+      const reply = (await scanner.scan(cursor, { MATCH, COUNT: limit })) as { cursor: unknown; keys: unknown[] };
+      cursor = String(reply.cursor);
+      for (const key of reply.keys) hashes.add(String(key).slice(start.length));
+      if (cursor === '0') node++;
+    }
+    return node === nodes.length ? { hashes } : { hashes, next: `${cursor}@${(nodes[node] as { address: string }).address}` };
+  }
+
+  /** The servers to scan: the client itself, or a cluster's masters in the order of their addresses. */
+  async #scanners(): Promise<Array<{ address: string; scanner: RedisScanner }>> {
+    const client = this.#client;
+    if (client.masters !== undefined && typeof client.nodeClient === 'function') {
+      const masters = [...client.masters].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+      return Promise.all(
+        masters.map(async (master) => ({ address: master.address, scanner: (await client.nodeClient?.(master as never)) as RedisScanner })),
+      );
+    }
+    if (typeof client.scan !== 'function') throw invalidArgType(`${NAME}.list: options.client has no scan(); pass a node-redis client or cluster`);
+    return [{ address: '', scanner: client as RedisScanner }];
   }
 
   async #write(record: AccessToken): Promise<void> {

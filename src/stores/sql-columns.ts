@@ -1,6 +1,7 @@
 import { invalidArgValue } from '../core/arg-errors.js';
 import { RECORD_FIELDS, findRecordProblem, type AccessToken } from '../core/record.js';
 import { CorruptRecordError, type OnStoreError } from './corrupt-record.js';
+import type { ListQuery } from './list-query.js';
 
 /** The SQL column of each record field: the field's name in snake_case. */
 export const COLUMNS: ReadonlyArray<readonly [keyof AccessToken, string]> = RECORD_FIELDS.map((field) => [
@@ -84,4 +85,50 @@ export function readRow(
   if (!(record instanceof CorruptRecordError)) return record;
   onError(record);
   return undefined;
+}
+
+/** The condition of an expired record, with `now` as the parameter `param`; absent or 0 counts as expired. */
+export function expiredCondition(param: string): string {
+  return `access_token_expires_at IS NULL OR access_token_expires_at = 0 OR access_token_expires_at <= ${param}`;
+}
+
+/**
+ * The SELECT of one page of `list`, keyset-paged by `access_token_hash`: `limit + 1` rows, so that
+ * the caller knows whether there is a next page. `param(n)` spells the n-th parameter (1-based).
+ */
+export function listStatement(quoted: string, query: ListQuery, param: (n: number) => string): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const add = (value: unknown, condition: (p: string) => string): void => {
+    values.push(value);
+    where.push(condition(param(values.length)));
+  };
+  if (query.after !== undefined) add(query.after, (p) => `access_token_hash > ${p}`);
+  if (query.subject !== undefined) add(query.subject, (p) => `subject = ${p}`);
+  if (query.clientId !== undefined) add(query.clientId, (p) => `client_id = ${p}`);
+  if (query.expired === true) add(query.now, (p) => `(${expiredCondition(p)})`);
+  if (query.expired === false) add(query.now, (p) => `NOT (${expiredCondition(p)})`);
+  values.push(query.limit + 1);
+  const names = COLUMNS.map(([, column]) => column).join(', ');
+  const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+  return { text: `SELECT ${names} FROM ${quoted}${filter} ORDER BY access_token_hash LIMIT ${param(values.length)}`, values };
+}
+
+/**
+ * Turns the rows of a {@link listStatement} into a page: corrupt rows go to `onError` and are left
+ * out, and the cursor is the hash of the last row of the page, corrupt or not.
+ */
+export function listPage(
+  store: string,
+  rows: Array<Record<string, unknown>>,
+  limit: number,
+  decode: ColumnDecoders,
+  onError: OnStoreError,
+): { records: AccessToken[]; next?: string } {
+  const records: AccessToken[] = [];
+  for (const row of rows.slice(0, limit)) {
+    const record = readRow(store, String(row['access_token_hash']), row, decode, onError);
+    if (record !== undefined) records.push(record);
+  }
+  return rows.length > limit ? { records, next: String(rows[limit - 1]?.['access_token_hash']) } : { records };
 }

@@ -1,22 +1,42 @@
 import { invalidArgType } from '../core/arg-errors.js';
 import { checkRecord, type AccessToken } from '../core/record.js';
-import type { WritableTokenStore } from '../core/store.js';
+import type { ListableTokenStore, TokenListPage, TokenListQuery, WritableTokenStore } from '../core/store.js';
 import { checkClientId, checkHash, checkNow, checkRecords, checkSubject } from '../core/store-arguments.js';
 import type { OnStoreError } from './corrupt-record.js';
-import { ARRAY_FIELDS, COLUMNS, INTEGER_FIELDS, quoteTable, readRow, type ColumnDecoders } from './sql-columns.js';
+import { checkListQuery } from './list-query.js';
+import {
+  ARRAY_FIELDS,
+  COLUMNS,
+  INTEGER_FIELDS,
+  expiredCondition,
+  listPage,
+  listStatement,
+  quoteTable,
+  readRow,
+  type ColumnDecoders,
+} from './sql-columns.js';
 import { checkStoreOptions } from './store-options.js';
 
 /** The part of a better-sqlite3 `Statement` the store uses. */
 export interface SqliteStatement {
-  run(...params: unknown[]): { changes: number };
+  /** Runs it; `changes`: how many rows it changed. */
+  run(...params: unknown[]): {
+    /** How many rows the statement changed. */
+    changes: number;
+  };
+  /** The first row it selects, or `undefined`. */
   get(...params: unknown[]): unknown;
+  /** Every row it selects. */
   all(...params: unknown[]): unknown[];
 }
 
 /** The part of a better-sqlite3 `Database` the store uses; pass the `Database` itself. */
 export interface SqliteDatabase {
+  /** Compiles a statement. */
   prepare(source: string): SqliteStatement;
+  /** Runs statements that take no parameters. */
   exec(source: string): unknown;
+  /** Wraps `fn` in a transaction. */
   transaction(fn: (rows: unknown[][]) => void): (rows: unknown[][]) => void;
 }
 
@@ -26,7 +46,7 @@ export interface SqliteTokenStoreOptions {
   database: SqliteDatabase;
   /** The table, created if missing. Letters, digits and `_`. Default `access_tokens`. */
   table?: string;
-  /** Called with a {@link CorruptRecordError} for a row that cannot be read. Default: a process warning. */
+  /** Called with a `CorruptRecordError` for a row that cannot be read. Default: a process warning. */
   onError?: OnStoreError;
 }
 
@@ -52,7 +72,9 @@ const decode: ColumnDecoders = {
  * import { SqliteTokenStore } from 'express-token-guard/sqlite';
  * const store = new SqliteTokenStore({ database: new Database('tokens.db') });
  */
-export class SqliteTokenStore implements WritableTokenStore {
+export class SqliteTokenStore implements WritableTokenStore, ListableTokenStore {
+  readonly #database: SqliteDatabase;
+  readonly #quoted: string;
   readonly #onError: OnStoreError;
   readonly #find: SqliteStatement;
   readonly #upsert: SqliteStatement;
@@ -61,6 +83,8 @@ export class SqliteTokenStore implements WritableTokenStore {
   readonly #deleteByClientId: SqliteStatement;
   readonly #deleteExpired: SqliteStatement;
   readonly #upsertAll: (rows: unknown[][]) => void;
+  // The statements of list(), one per combination of filters, prepared when first used.
+  readonly #listStatements = new Map<string, SqliteStatement>();
 
   constructor(options: SqliteTokenStoreOptions) {
     const { database, table = 'access_tokens', onError } = checkStoreOptions(NAME, options, OPTION_NAMES, '{ database }');
@@ -68,6 +92,8 @@ export class SqliteTokenStore implements WritableTokenStore {
       throw invalidArgType(`${NAME}: options.database must be a better-sqlite3 Database`);
     }
     const quoted = quoteTable(NAME, table, { schema: false });
+    this.#database = database;
+    this.#quoted = quoted;
     this.#onError = onError;
 
     const columns = COLUMNS.map(([field, column]) => `${column} ${columnType(field)}`);
@@ -102,9 +128,7 @@ export class SqliteTokenStore implements WritableTokenStore {
     this.#deleteByHash = prepare(`DELETE FROM ${quoted} WHERE access_token_hash = ?`);
     this.#deleteBySubject = prepare(`DELETE FROM ${quoted} WHERE subject = ?`);
     this.#deleteByClientId = prepare(`DELETE FROM ${quoted} WHERE client_id = ?`);
-    this.#deleteExpired = prepare(
-      `DELETE FROM ${quoted} WHERE access_token_expires_at IS NULL OR access_token_expires_at = 0 OR access_token_expires_at <= ?`,
-    );
+    this.#deleteExpired = prepare(`DELETE FROM ${quoted} WHERE ${expiredCondition('?')}`);
     this.#upsertAll = database.transaction((rows: unknown[][]) => {
       for (const row of rows) this.#upsert.run(...row);
     });
@@ -146,6 +170,22 @@ export class SqliteTokenStore implements WritableTokenStore {
    */
   async deleteExpired(now?: number): Promise<number> {
     return this.#deleteExpired.run(checkNow(`${NAME}.deleteExpired`, now)).changes;
+  }
+
+  /**
+   * One page of the records that match `query`, in the order of their `accessTokenHash` (keyset
+   * paging on the primary key); see `ListableTokenStore`. A corrupt row goes to `onError` and is
+   * left out.
+   */
+  async list(query?: TokenListQuery): Promise<TokenListPage> {
+    const checked = checkListQuery(`${NAME}.list`, query);
+    const { text, values } = listStatement(this.#quoted, checked, () => '?');
+    let statement = this.#listStatements.get(text);
+    if (statement === undefined) {
+      statement = this.#database.prepare(text);
+      this.#listStatements.set(text, statement);
+    }
+    return listPage(NAME, statement.all(...values) as Array<Record<string, unknown>>, checked.limit, decode, this.#onError);
   }
 }
 

@@ -2,10 +2,13 @@ import { invalidArgType, invalidArgValue } from '../core/arg-errors.js';
 
 /** What a store's lookup rejects with when its backend does not answer within `timeoutMs`. */
 export class StoreTimeoutError extends Error {
+  /** Stable machine-readable condition. */
   readonly code = 'ERR_STORE_TIMEOUT';
 
   constructor(
+    /** The store that gave up, e.g. `RedisTokenStore`. */
     readonly store: string,
+    /** How long it waited, in ms. */
     readonly timeoutMs: number,
   ) {
     super(`${store}: no answer within ${timeoutMs} ms`);

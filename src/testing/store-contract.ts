@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hashToken } from '../core/hash.js';
 import type { AccessToken } from '../core/record.js';
-import type { WritableTokenStore } from '../core/store.js';
+import type { ListableTokenStore, TokenListQuery, WritableTokenStore } from '../core/store.js';
 
 /** What differs between backends; the suite adapts its expectations to it. */
 export interface StoreCapabilities {
@@ -12,6 +12,13 @@ export interface StoreCapabilities {
   dropsExpired?: boolean;
   /** The store has `deleteExpired(now?)`, which resolves to how many records it deleted. Default `false`. */
   deleteExpired?: boolean;
+  /**
+   * How the store's `list(query?)` (`ListableTokenStore`) pages, where it has one: `'keyset'` (at most
+   * `limit` records a page, each record once: the SQL and memory stores), or `'scan'` (Redis `SCAN`:
+   * pages of about `limit`, and a record may come twice). `false` leaves `list` untested. Default
+   * `'keyset'`. A store without `list` passes the list cases: the contract does not require it.
+   */
+  list?: 'keyset' | 'scan' | false;
 }
 
 /**
@@ -19,15 +26,31 @@ export interface StoreCapabilities {
  * `node:assert`, so it runs under jest, vitest, mocha and `node:test` alike.
  */
 export interface StoreContractOptions {
+  /** Opens the suite's one group, `{name} (store contract)`; called once, synchronously. */
   describe: (name: string, fn: () => void) => unknown;
+  /** Declares one case; each case gets a fresh store from `makeStore`. */
   it: (name: string, fn: () => Promise<void>) => unknown;
+  /** Accepted so that a runner's hooks can be passed as they come; the suite does not call it. */
   beforeEach?: (fn: () => Promise<void>) => unknown;
+  /**
+   * Registers the hook that closes every store a case opened (`close()`, where a store has one).
+   * Without it, each case closes its own stores in a `finally`.
+   */
   afterEach?: (fn: () => Promise<void>) => unknown;
+  /** What the backend does beyond the contract; each field's default is stated on {@link StoreCapabilities}. */
   capabilities?: StoreCapabilities;
 }
 
-/** A store the suite can check: writable, and with `deleteExpired` when the capability says so. */
-export type ContractStore = WritableTokenStore & { deleteExpired?(now?: number): Promise<number> };
+/** A store the suite can check: writable, with `deleteExpired` when the capability says so, and `list` where it has one. */
+export type ContractStore = WritableTokenStore &
+  Partial<Pick<ListableTokenStore, 'list'>> & {
+    /**
+     * Deletes every record whose `accessTokenExpiresAt` is `now` or earlier, or absent or `0`, and
+     * resolves to how many it deleted. `now` is ms since the epoch, default `Date.now()`. Tested only
+     * with the `deleteExpired` capability.
+     */
+    deleteExpired?(now?: number): Promise<number>;
+  };
 
 const HOUR = 3_600_000;
 const MAX_CLIENT_ID = 2 ** 53 - 1;
@@ -54,6 +77,7 @@ export function storeContract(
   options: StoreContractOptions,
 ): void {
   const { describe, it, capabilities = {} } = options;
+  const paging = capabilities.list ?? 'keyset';
   const opened: ContractStore[] = [];
   const newStore = async (): Promise<ContractStore> => {
     const store = await makeStore();
@@ -278,6 +302,117 @@ export function storeContract(
         assert.equal(await store.deleteExpired?.(now + 1), 1);
       });
     }
+
+    if (paging !== false) {
+      // Every record of the listing of `query`, page by page; for 'keyset', each page at most `limit`.
+      const listAll = async (store: ListableTokenStore, query: TokenListQuery = {}): Promise<AccessToken[]> => {
+        const records: AccessToken[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 1000; pages++) {
+          const page = await store.list(after === undefined ? query : { ...query, after });
+          assert.ok(Array.isArray(page.records), 'list() resolves to { records, next? }');
+          if (paging === 'keyset' && query.limit !== undefined) assert.ok(page.records.length <= query.limit, `a page holds at most ${query.limit}`);
+          records.push(...page.records);
+          if (page.next === undefined) return paging === 'keyset' ? records : unique(records);
+          assert.equal(typeof page.next, 'string');
+          after = page.next;
+        }
+        return assert.fail('list() gave a next page 1000 times');
+      };
+      // The list cases, for a store that has list().
+      const listTest = (title: string, body: (store: ContractStore & ListableTokenStore) => Promise<void>): unknown =>
+        test(`list, where the store has it: ${title}`, async (store) => {
+          if (typeof store.list === 'function') await body(store as ContractStore & ListableTokenStore);
+        });
+
+      listTest('pages through every record, each once', async (store) => {
+        const records = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].map((token, i) =>
+          record(token, { subject: i % 2 === 0 ? 'alice' : 'bob', clientId: i, scopes: [`s${i}`] }),
+        );
+        await store.saveMany(records);
+        assert.deepStrictEqual(byHash(await listAll(store, { limit: 3 })), byHash(records));
+        assert.deepStrictEqual(byHash(await listAll(store, { limit: 1 })), byHash(records));
+        assert.deepStrictEqual(byHash(await listAll(store)), byHash(records));
+      });
+
+      listTest('an empty store lists nothing', async (store) => {
+        assert.deepStrictEqual(await listAll(store), []);
+        assert.deepStrictEqual(await listAll(store, { subject: 'alice', limit: 5 }), []);
+      });
+
+      listTest('filters by subject, by client, and by both', async (store) => {
+        const records = [
+          record('f1', { subject: 'alice', clientId: 1 }),
+          record('f2', { subject: 'alice', clientId: 2 }),
+          record('f3', { subject: 'bob', clientId: 1 }),
+          record('f4', { clientId: 1 }),
+          record('f5', { subject: '*' }),
+          record('f6', { subject: 'a*', clientId: MAX_CLIENT_ID }),
+        ];
+        await store.saveMany(records);
+        const hashes = async (query: TokenListQuery) => byHash(await listAll(store, { ...query, limit: 2 })).map(({ accessTokenHash }) => accessTokenHash);
+        const of = (...tokens: string[]) => byHash(tokens.map((token) => record(token))).map(({ accessTokenHash }) => accessTokenHash);
+        assert.deepStrictEqual(await hashes({ subject: 'alice' }), of('f1', 'f2'));
+        assert.deepStrictEqual(await hashes({ clientId: 1 }), of('f1', 'f3', 'f4'));
+        assert.deepStrictEqual(await hashes({ subject: 'alice', clientId: 1 }), of('f1'));
+        assert.deepStrictEqual(await hashes({ subject: '*' }), of('f5'));
+        assert.deepStrictEqual(await hashes({ clientId: MAX_CLIENT_ID }), of('f6'));
+        assert.deepStrictEqual(await hashes({ subject: 'carol' }), []);
+        assert.deepStrictEqual(await hashes({ clientId: 3 }), []);
+      });
+
+      listTest('expired compares accessTokenExpiresAt with now, absent and 0 counting as expired', async (store) => {
+        const now = Date.now();
+        const live = [
+          record('e1', { accessTokenExpiresAt: now + HOUR, subject: 'alice' }),
+          record('e2', { accessTokenExpiresAt: now + 2 * HOUR }),
+          record('e3', { accessTokenExpiresAt: now + 2 * HOUR + 1, subject: 'alice' }),
+        ];
+        // A backend that drops expired records has none of these to list.
+        const gone = capabilities.dropsExpired
+          ? []
+          : [record('x1', { accessTokenExpiresAt: now - 1 }), record('x2', { accessTokenExpiresAt: 0 }), record('x3', { accessTokenExpiresAt: undefined })];
+        await store.saveMany([...live, ...gone]);
+        const later = now + 2 * HOUR;
+        const [e1, e2, e3] = live;
+        assert.deepStrictEqual(byHash(await listAll(store, { expired: true, now: later, limit: 2 })), byHash([e1, e2, ...gone]));
+        assert.deepStrictEqual(byHash(await listAll(store, { expired: false, now: later })), byHash([e3]));
+        assert.deepStrictEqual(byHash(await listAll(store, { expired: true, now: later, subject: 'alice' })), byHash([e1]));
+        assert.deepStrictEqual(byHash(await listAll(store, { expired: true })), byHash(gone));
+        assert.deepStrictEqual(byHash(await listAll(store, { expired: false })), byHash(live));
+      });
+
+      listTest('goes on past records deleted between pages, the last one listed included', async (store) => {
+        const records = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'].map((token) => record(token));
+        await store.saveMany(records);
+        const first = await store.list({ limit: 2 });
+        assert.notEqual(first.next, undefined);
+        for (const { accessTokenHash } of first.records) await store.deleteByAccessTokenHash(accessTokenHash as string);
+        const rest = byHash(await listAll(store, { after: first.next as string, limit: 2 }));
+        const listed = new Set(first.records.map(({ accessTokenHash }) => accessTokenHash));
+        const left = records.filter(({ accessTokenHash }) => !listed.has(accessTokenHash));
+        // SCAN may return again what it returned before; the keyset returns each record once.
+        assert.deepStrictEqual(paging === 'keyset' ? rest : rest.filter(({ accessTokenHash }) => !listed.has(accessTokenHash)), byHash(left));
+      });
+
+      listTest('refuses a query of the wrong type, naming the field', async (store) => {
+        const cases: Array<[string, Record<string, unknown>]> = [
+          ['limit', { limit: 0 }],
+          ['limit', { limit: 1001 }],
+          ['limit', { limit: 1.5 }],
+          ['limit', { limit: '10' }],
+          ['subject', { subject: 5 }],
+          ['clientId', { clientId: '1' }],
+          ['expired', { expired: 'yes' }],
+          ['now', { now: '2026-01-01' }],
+          ['after', { after: 5 }],
+          ['after', { after: '' }],
+          ['subjects', { subjects: 'alice' }],
+        ];
+        for (const [field, query] of cases) await assert.rejects(store.list(query as TokenListQuery), refusal(field));
+        await assert.rejects(store.list(null as unknown as TokenListQuery), refusal('query'));
+      });
+    }
   });
 }
 
@@ -286,6 +421,14 @@ function record(token: string, fields: { [K in keyof AccessToken]?: AccessToken[
   const merged: Record<string, unknown> = { ...base, ...fields };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return merged as AccessToken;
+}
+
+function byHash(records: readonly (AccessToken | undefined)[]): AccessToken[] {
+  return [...records].map((found) => found as AccessToken).sort((a, b) => ((a.accessTokenHash as string) < (b.accessTokenHash as string) ? -1 : 1));
+}
+
+function unique(records: readonly AccessToken[]): AccessToken[] {
+  return [...new Map(records.map((found) => [found.accessTokenHash, found])).values()];
 }
 
 function refusal(field: string): (error: unknown) => boolean {

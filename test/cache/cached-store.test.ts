@@ -303,7 +303,8 @@ describe('cachedStore', () => {
         expect([method, typeof (writable as unknown as Record<string, unknown>)[method]]).toEqual([method, 'function']);
       }
       const readOnly = cachedStore({ findByAccessTokenHash: () => undefined });
-      expect(['save', 'saveMany', 'deleteByAccessTokenHash', 'deleteBySubject', 'deleteByClientId'].filter((m) => m in readOnly)).toEqual([]);
+      expect(['save', 'saveMany', 'deleteByAccessTokenHash', 'deleteBySubject', 'deleteByClientId', 'list'].filter((m) => m in readOnly)).toEqual([]);
+      expect(typeof writable.list).toBe('function');
     });
 
     it('an upsert through the cache replaces the cached record at once', async () => {

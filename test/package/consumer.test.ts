@@ -176,6 +176,10 @@ describe('the packed package in a fresh project', () => {
     expect(JSON.parse(node([file], dir))).toEqual([200, true, 401]);
   });
 
+  it('runs the express-token-guard bin from the installed tarball', () => {
+    expect(execFileSync('npx', ['--no-install', 'express-token-guard', '--help'], { cwd: dir, encoding: 'utf8' })).toMatch(/^Usage: express-token-guard token <command>/);
+  });
+
   it('passes publint and are-the-types-wrong', () => {
     expect(() => execFileSync(bin('publint'), ['run', '--strict', ROOT], { encoding: 'utf8' })).not.toThrow();
     const report = execFileSync(bin('attw'), ['--format', 'json', tarball], { encoding: 'utf8' });

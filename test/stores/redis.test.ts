@@ -46,7 +46,7 @@ describeRedis('RedisTokenStore', () => {
     await Promise.all([server?.stop(), cluster?.stop()]);
   });
 
-  const capabilities = { dropsExpired: true };
+  const capabilities = { dropsExpired: true, list: 'scan' as const };
   storeContract('RedisTokenStore on node-redis 6', () => new RedisTokenStore({ client: client6, prefix: nextPrefix() }), {
     describe,
     it,
@@ -199,6 +199,45 @@ describeRedis('RedisTokenStore', () => {
       const app = guardedApp(new RedisTokenStore({ client: client as unknown as RedisClientLike }));
       app.use(capture);
       expect((await request(app).get('/r').set('Authorization', 'Bearer t')).status).toBe(503);
+    });
+  });
+
+  describe('list', () => {
+    it('reads its prefix literally: * [ ] ? in a prefix match no other prefix', async () => {
+      const prefix = `glob*[x]?-${nextPrefix()}`;
+      const store = new RedisTokenStore({ client: client6, prefix });
+      const neighbour = new RedisTokenStore({ client: client6, prefix: prefix.replace('*[x]?', 'AAxB') });
+      await store.save(live('mine'));
+      await neighbour.save(live('theirs'));
+      expect((await store.list({ limit: 1000 })).records.map(({ accessTokenHash }) => accessTokenHash)).toEqual([hashToken('mine')]);
+    });
+
+    it('on a cluster, scans each master in turn, and names the cursor of one that has gone', async () => {
+      const store = new RedisTokenStore({ client: clusterClient, prefix: nextPrefix() });
+      const records = Array.from({ length: 60 }, (_, i) => live(`spread-${i}`));
+      await store.saveMany(records);
+      const seen = new Set<string>();
+      const cursors: string[] = [];
+      for (let page = await store.list({ limit: 10 }); ; page = await store.list({ limit: 10, after: page.next as string })) {
+        for (const { accessTokenHash } of page.records) seen.add(accessTokenHash as string);
+        if (page.next === undefined) break;
+        cursors.push(page.next);
+      }
+      expect(seen.size).toBe(60);
+      // Each cursor names the master it goes on with; the listing moves through them in the order of their addresses.
+      const masters = cluster.nodes.map((node) => `127.0.0.1:${node.port}`).sort();
+      const visited = cursors.map((cursor) => masters.indexOf(cursor.slice(cursor.indexOf('@') + 1)));
+      expect(visited.every((index, i) => index >= 0 && index >= (visited[i - 1] ?? 0))).toBe(true);
+      expect(new Set(visited).size).toBeGreaterThan(1);
+      await expect(store.list({ after: '12@10.0.0.1:6379' })).rejects.toThrow(
+        'RedisTokenStore.list: after must be the next of a previous page (no server at 10.0.0.1:6379 now: list again from the start)',
+      );
+    });
+
+    it('refuses a cursor it did not make', async () => {
+      const store = new RedisTokenStore({ client: client6, prefix: nextPrefix() });
+      await expect(store.list({ after: 'next' })).rejects.toThrow('RedisTokenStore.list: after must be the next of a previous page');
+      await expect(store.list({ subject: 'alice', after: '1@' })).rejects.toThrow('RedisTokenStore.list: after must be the next of a previous page');
     });
   });
 

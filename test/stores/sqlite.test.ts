@@ -6,6 +6,8 @@ import request from 'supertest';
 import { hashToken } from '../../src/index.js';
 import { CorruptRecordError } from '../../src/stores/corrupt-record.js';
 import { SqliteTokenStore } from '../../src/stores/sqlite.js';
+import { checkListQuery } from '../../src/stores/list-query.js';
+import { listStatement } from '../../src/stores/sql-columns.js';
 import { storeContract } from '../../src/testing/index.js';
 import { C, liveRecord as live } from '../helpers/fixtures.js';
 import { expectCorruptionIsolated } from '../helpers/corruption.js';
@@ -161,5 +163,31 @@ describe('SqliteTokenStore', () => {
     await expect(store.deleteBySubject(1 as never)).rejects.toThrow('SqliteTokenStore.deleteBySubject: subject must be a string');
     await expect(store.deleteExpired(1.5)).rejects.toThrow('SqliteTokenStore.deleteExpired: now must be an integer (ms since the epoch)');
     await expect(store.saveMany('x' as never)).rejects.toThrow('SqliteTokenStore.saveMany: records must be an array of AccessToken records');
+  });
+});
+
+describe('SqliteTokenStore.list', () => {
+  it('pages on the primary key: SQLite never sorts the table, whatever the filters', () => {
+    new SqliteTokenStore({ database, table: 'plans' });
+    const queries = [{}, { after: 'x' }, { subject: 'a' }, { clientId: 1, after: 'x' }, { expired: true }, { expired: false, subject: 'a', clientId: 1, after: 'x' }];
+    for (const query of queries) {
+      const { text, values } = listStatement('"plans"', checkListQuery('test', { ...query, now: 0, limit: 10 }), () => '?');
+      const plan = (database.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...values) as Array<{ detail: string }>).map(({ detail }) => detail);
+      expect([query, plan.filter((detail) => /TEMP B-TREE/.test(detail))]).toEqual([query, []]);
+    }
+  });
+
+  it('leaves a corrupt row out, reports it with its hash, and pages past it', async () => {
+    const reported: unknown[] = [];
+    const store = new SqliteTokenStore({ database, table: 'list_corrupt', onError: (error) => reported.push(error) });
+    const records = ['c1', 'c2', 'c3', 'c4'].map((token) => live(token));
+    await store.saveMany(records);
+    const sorted = [...records].sort((a, b) => ((a.accessTokenHash as string) < (b.accessTokenHash as string) ? -1 : 1));
+    const broken = sorted[1]?.accessTokenHash as string;
+    database.prepare('UPDATE list_corrupt SET scopes = ? WHERE access_token_hash = ?').run('not json', broken);
+    const first = await store.list({ limit: 2 });
+    expect(first).toEqual({ records: [sorted[0]], next: broken });
+    expect(await store.list({ limit: 2, after: first.next as string })).toEqual({ records: [sorted[2], sorted[3]] });
+    expect(reported).toEqual([expect.objectContaining({ name: 'CorruptRecordError', accessTokenHash: broken, field: 'scopes' })]);
   });
 });

@@ -18,13 +18,13 @@ describe('storeContract under node:test', () => {
 
   it('passes a store that keeps the contract', () => {
     const memory = suites.get('MemoryTokenStore (store contract)') ?? [];
-    expect(memory.length).toBe(19);
+    expect(memory.length).toBe(25);
     expect(memory.filter(({ outcome }) => outcome !== 'ok')).toEqual([]);
   });
 
   it('fails, by name, the cases a broken store breaks, and exits non-zero', () => {
     const forgetful = suites.get('ForgetfulStore (store contract)') ?? [];
-    expect(forgetful.length).toBe(18);
+    expect(forgetful.length).toBe(24);
     expect(forgetful.filter(({ outcome }) => outcome === 'not ok').map(({ title }) => title)).toEqual([
       'deleteBySubject deletes exactly the tokens of that subject',
       'subjects with * ? [ { } : and spaces are plain strings',
