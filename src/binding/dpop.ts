@@ -186,17 +186,15 @@ export function normalizeUri(value: string): string | undefined {
  * throws, rejects or answers anything but a boolean.
  */
 export function recordProof(store: ReplayStore, proof: VerifiedDpopProof): Promise<void> {
-  const fail = (cause: unknown): never => {
-    throw new StoreUnavailableError('replay_store_failed', { cause });
-  };
-  let seen: boolean | Promise<boolean>;
-  try {
-    seen = store.seen(proof.replayKey, proof.expiresAt);
-  } catch (cause) {
-    return Promise.reject(new StoreUnavailableError('replay_store_failed', { cause }));
-  }
-  return Promise.resolve(seen).then((answer: unknown) => {
-    if (answer === true) throw new InvalidDpopProofError('replayed');
-    if (answer !== false) fail(new TypeError('replayStore.seen() must answer true or false'));
-  }, fail);
+  return Promise.resolve()
+    .then(() => store.seen(proof.replayKey, proof.expiresAt))
+    .then(
+      (answer: unknown) => {
+        if (answer === true) throw new InvalidDpopProofError('replayed');
+        if (answer !== false) throw new StoreUnavailableError('replay_store_failed', { cause: new TypeError('replayStore.seen() must answer true or false') });
+      },
+      (cause: unknown) => {
+        throw new StoreUnavailableError('replay_store_failed', { cause });
+      },
+    );
 }

@@ -4,6 +4,7 @@ import { sealRecord, sealedAuthInfo } from '../core/sealed-record.js';
 import { addTo, removeFrom } from '../core/set-index.js';
 import { findResolvedFieldProblem } from '../core/verify.js';
 import { hashToken } from '../core/hash.js';
+import { isThenable } from '../core/thenable.js';
 import type { ListableTokenStore, ResolvedAccessToken, TokenResolver, TokenStore, WritableTokenStore } from '../core/store.js';
 import { StoreTimeoutError } from '../stores/timeout.js';
 import { PUBLISHES_OWN_LOOKUPS, storeChannel, storeName } from '../channels/index.js';
@@ -369,8 +370,4 @@ function copyResolved(found: ResolvedAccessToken): ResolvedAccessToken {
   if (found.claims !== undefined) copy.claims = structuredClone(found.claims);
   if (found.clientIdentifier !== undefined) copy.clientIdentifier = found.clientIdentifier;
   return copy;
-}
-
-function isThenable(value: unknown): value is PromiseLike<Found> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

@@ -1,5 +1,6 @@
 import type { AuthInfo } from '../core/auth-info.js';
 import type { AuthError } from '../core/errors.js';
+import { isThenable } from '../core/thenable.js';
 import { cacheChannel, requestChannel, storeChannel, type CacheMessage, type RequestMessage, type StoreMessage } from './index.js';
 
 /** Publishes one decision on `express-token-guard:request`, when someone listens. */
@@ -54,8 +55,4 @@ export function timedLookup<T>(store: string, hash: string | undefined, lookup: 
       throw error;
     },
   );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

@@ -5,6 +5,7 @@ import { assertAllScopes } from './scopes.js';
 import type { TokenResolver, TokenStore } from './store.js';
 import { verifyBinding, type BindingProof } from './binding.js';
 import { verifyRecord } from './verify.js';
+import { isThenable } from './thenable.js';
 import { storeChannel } from '../channels/index.js';
 import { timedLookup } from '../channels/publish.js';
 
@@ -87,10 +88,4 @@ function check(config: GuardConfig, record: unknown, hash: string | undefined, p
   }
   if (config.requiredScopes.length > 0) assertAllScopes(info.scopes, config.requiredScopes);
   return info;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }
